@@ -1,0 +1,287 @@
+"""The command line: parse, call the Network API, render. `semnetz "QUERY"` runs a search."""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+from click_default_group import DefaultGroup
+
+from .errors import InputError, SemnetzError
+from .home import HOME_ENVVAR, MODEL_ENVVAR
+
+
+class SemnetzGroup(DefaultGroup):
+    """Turns SemnetzError into one line on stderr and exit code 2 (no traceback)."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except SemnetzError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            ctx.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("Interrupted; nothing was half-written.", err=True)
+            ctx.exit(130)
+
+
+def network_options(fn):
+    """--home and --model, shared by every command that opens a network."""
+
+    @click.option("--home", type=click.Path(file_okay=False), envvar=HOME_ENVVAR,
+                  help=f"Data directory of the network (default: ${HOME_ENVVAR}, else the user data dir).")
+    @click.option("--model", envvar=MODEL_ENVVAR,
+                  help="Encoder: use-m3 (default), minilm, use-m3+minilm, or any sentence-transformers "
+                       f"model folder. A change re-embeds everything. [env: {MODEL_ENVVAR}]")
+    @functools.wraps(fn)
+    def wrapper(*args, home, model, **kwargs):
+        from .network import Network
+
+        with Network(home=home, model=model, progress=True) as net:
+            return fn(net, *args, **kwargs)
+
+    return wrapper
+
+
+def json_option(fn):
+    return click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")(fn)
+
+
+@click.group(cls=SemnetzGroup, default="search", default_if_no_args=False)
+@click.version_option(package_name="semnetz")
+def cli():
+    """Ask your network in free text: semnetz "brauche Handwerker".
+
+    Records the people you know (what they do, offer and need) in a local DuckDB file and answers
+    needs with the people who fit, each with a score and why.
+    """
+
+
+# ---------------------------------------------------------------- search
+def _read_batch(path: str) -> list[str]:
+    """Queries from a file: one per line, plain text or JSON lines with a "q" field."""
+    from .importer import read_jsonl_objects, read_text
+
+    source, text = read_text(path)
+    queries = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        if line.lstrip().startswith("{"):
+            (_, obj), = read_jsonl_objects(source, line)
+            q = obj.get("q")
+            if not isinstance(q, str) or not q.strip():
+                raise InputError('a JSON line needs a non-empty "q" string', source, number)
+            queries.append(q)
+        else:
+            queries.append(line.strip())
+    if not queries:
+        raise InputError("no queries in this file", source)
+    return queries
+
+
+@cli.command()
+@click.argument("query", required=False)
+@click.option("-k", "k", type=click.IntRange(1, 1000), default=5, show_default=True, help="How many people at most.")
+@click.option("--all", "include_all", is_flag=True, help="Show the best k even if they fit poorly.")
+@click.option("--batch", "batch_file", type=click.Path(dir_okay=False),
+              help="Read one query per line (text, or JSON lines with \"q\"); write one JSON line per query.")
+@json_option
+@network_options
+def search(net, query, k, include_all, batch_file, as_json):
+    """People who fit a need, best first, each with a score and why."""
+    from . import render
+
+    if batch_file:
+        if query:
+            raise InputError("give either a QUERY or --batch FILE, not both")
+        for result in net.search_batch(_read_batch(batch_file), k=k, include_all=include_all):
+            click.echo(render.json_line(result.to_json()))
+        return
+    if not query:
+        raise InputError('say what you need, e.g. semnetz "brauche Handwerker"')
+    result = net.search(query, k=k, include_all=include_all)
+    if as_json:
+        for match in result.matches:
+            click.echo(render.json_line(match.to_json()))
+        return
+    if not result.matches:
+        click.echo(render.nothing_fits(result, net.encoder.min_score))
+        return
+    click.echo(render.matches_table(result.matches))
+
+
+# ---------------------------------------------------------------- people
+@cli.command(name="import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@json_option
+@network_options
+def import_(net, file, as_json):
+    """Add or update people from a JSON Lines or CSV file (all or nothing)."""
+    from . import render
+
+    report = net.import_file(file)
+    if as_json:
+        click.echo(render.json_line(report.to_json()))
+        return
+    click.echo(f"{file}: {len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged "
+               f"({report.embedded} pieces embedded, {report.reused} kept)")
+
+
+def _person_options(fn):
+    options = [
+        click.option("--text", help="What they do, their situation, when they are available."),
+        click.option("--offer", "offers", multiple=True, help="Something they offer (repeatable)."),
+        click.option("--need", "needs", multiple=True, help="Something they need (repeatable)."),
+        click.option("--alias", "aliases", multiple=True, help='Another name, e.g. "Emilys Mama" (repeatable).'),
+        click.option("--tag", "tags", multiple=True, help="A tag (repeatable)."),
+        click.option("--phone", help="Phone number."),
+        click.option("--email", help="E-mail address."),
+        click.option("--via", help="Id of the person you know them through (not a direct contact)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def _contact(phone, email) -> dict:
+    return {k: v for k, v in (("phone", phone), ("email", email)) if v}
+
+
+@cli.command()
+@click.argument("name")
+@click.option("--id", "person_id", help="Your own id for this person (default: a new one).")
+@_person_options
+@network_options
+def add(net, name, person_id, text, offers, needs, aliases, tags, phone, email, via):
+    """Add one person."""
+    from .records import person_from_dict
+
+    data = {"id": person_id, "name": name, "text": text or "", "offers": list(offers), "needs": list(needs),
+            "aliases": list(aliases), "tags": list(tags), "contact": _contact(phone, email), "via": via}
+    new_id = net.add(person_from_dict(data, "add"))
+    click.echo(f"Added {name} as {new_id}")
+
+
+@cli.command()
+@click.argument("person_id")
+@click.option("--name", help="New name.")
+@_person_options
+@click.option("--add-offer", "add_offers", multiple=True, help="Add an offer, keeping the others.")
+@click.option("--remove-offer", "remove_offers", multiple=True, help="Remove an offer (exact text).")
+@click.option("--add-alias", "add_aliases", multiple=True, help="Add an alias, keeping the others.")
+@click.option("--add-need", "add_needs", multiple=True, help="Add a need, keeping the others.")
+@network_options
+def edit(net, person_id, name, text, offers, needs, aliases, tags, phone, email, via,
+         add_offers, remove_offers, add_aliases, add_needs):
+    """Change a person: --offer/--alias/--need/--tag replace the list, --add-*/--remove-offer change it."""
+    current = net.get(person_id)
+    changes: dict = {}
+    if name:
+        changes["name"] = name
+    if text is not None:
+        changes["text"] = text
+    if via is not None:
+        changes["via"] = via or None
+    if offers or add_offers or remove_offers:
+        base = list(offers) if offers else list(current.offers)
+        missing = [o for o in remove_offers if o not in base]
+        if missing:
+            raise InputError(f"{person_id} has no offer '{missing[0]}' (see 'semnetz show {person_id}')")
+        changes["offers"] = [o for o in base if o not in remove_offers] + list(add_offers)
+    if aliases or add_aliases:
+        changes["aliases"] = (list(aliases) if aliases else list(current.aliases)) + list(add_aliases)
+    if needs or add_needs:
+        base_needs = [{"text": n, "when": None} for n in needs] if needs else current.to_dict().get("needs", [])
+        changes["needs"] = list(base_needs) + list(add_needs)
+    if tags:
+        changes["tags"] = list(tags)
+    if phone or email:
+        changes["contact"] = {**current.contact, **_contact(phone, email)}
+    if not changes:
+        raise InputError("nothing to change: give at least one option (see 'semnetz edit --help')")
+    net.edit(person_id, changes)
+    click.echo(f"Updated {person_id}: {', '.join(sorted(changes))}")
+
+
+@cli.command()
+@click.argument("person_id")
+@network_options
+def remove(net, person_id):
+    """Delete a person everywhere (store, index, audit log mentions)."""
+    name = net.get(person_id).name
+    net.remove(person_id)
+    click.echo(f"Removed {person_id} ({name})")
+
+
+@cli.command()
+@click.argument("person_id")
+@json_option
+@network_options
+def show(net, person_id, as_json):
+    """One person, as recorded."""
+    from . import render
+
+    record = net.get(person_id)
+    click.echo(render.json_line(record.to_dict()) if as_json else render.person_text(record))
+
+
+@cli.command(name="list")
+@json_option
+@network_options
+def list_(net, as_json):
+    """Everyone in the network."""
+    from . import render
+
+    rows = net.list_people()
+    if as_json:
+        for row in rows:
+            click.echo(render.json_line(row))
+        return
+    click.echo(render.people_table(rows) if rows else "Nobody in your network yet: semnetz import FILE")
+
+
+# ---------------------------------------------------------------- maintenance
+@cli.command()
+@network_options
+def reindex(net):
+    """Re-embed everyone with the current model and rebuild the index from the store."""
+    done = net.reindex()
+    click.echo(f"Re-embedded {done['pieces']} pieces with {done['model']}; index rebuilt.")
+
+
+@cli.command()
+@click.option("-n", "limit", type=click.IntRange(1), default=None, help="Only the last N entries.")
+@click.option("--action", help="Only entries of this action (import, add, edit, remove, reindex, search, …).")
+@json_option
+@network_options
+def log(net, limit, action, as_json):
+    """The audit log: every change and every search, oldest first."""
+    from . import render
+
+    entries = net.log_entries(limit, action)
+    if as_json:
+        for entry in entries:
+            click.echo(render.json_line(entry))
+        return
+    click.echo(render.log_table(entries) if entries else "The log is empty.")
+
+
+@cli.command()
+@json_option
+@network_options
+def stats(net, as_json):
+    """Counts, index size, model and last reindex."""
+    from . import render
+
+    data = net.stats()
+    click.echo(render.json_line(data) if as_json else render.stats_text(data))
+
+
+def main():  # pragma: no cover - console entry for python -m semnetz
+    cli(prog_name="semnetz")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

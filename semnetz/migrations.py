@@ -1,0 +1,83 @@
+"""Numbered, named schema migrations, recorded in the ``migrations`` table and applied in order."""
+
+from collections.abc import Callable
+
+MIGRATIONS: list[Callable] = []
+
+
+def migration(fn: Callable) -> Callable:
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_people_items_log(conn):
+    conn.execute("CREATE SEQUENCE person_pk_seq START 1")
+    conn.execute("CREATE SEQUENCE item_id_seq START 1")
+    conn.execute("CREATE SEQUENCE audit_seq START 1")
+    conn.execute(
+        """CREATE TABLE people (
+            pk INTEGER PRIMARY KEY,
+            id VARCHAR NOT NULL UNIQUE,
+            name VARCHAR NOT NULL,
+            aliases VARCHAR[] NOT NULL,
+            text VARCHAR NOT NULL,
+            tags VARCHAR[] NOT NULL,
+            contact VARCHAR NOT NULL,      -- JSON object
+            via VARCHAR,                   -- id of the person the user knows them through
+            record_hash VARCHAR NOT NULL,
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL
+        )"""
+    )
+    # One row per searchable piece of a person: a sentence of their text, an offer, or a need.
+    conn.execute(
+        """CREATE TABLE items (
+            item_id BIGINT PRIMARY KEY,    -- the FAISS id
+            person_pk INTEGER NOT NULL,
+            kind VARCHAR NOT NULL,         -- 'about' | 'offer' | 'need'
+            pos INTEGER NOT NULL,
+            text VARCHAR NOT NULL,
+            content_hash VARCHAR NOT NULL,
+            model VARCHAR NOT NULL,        -- the encoder that made the vector
+            vector FLOAT[] NOT NULL
+        )"""
+    )
+    conn.execute("CREATE INDEX items_person ON items(person_pk)")
+    conn.execute(
+        """CREATE TABLE needs (
+            item_id BIGINT PRIMARY KEY,
+            when_text VARCHAR,
+            status VARCHAR NOT NULL DEFAULT 'open',
+            created_at TIMESTAMP NOT NULL
+        )"""
+    )
+    conn.execute(
+        """CREATE TABLE audit_log (
+            seq BIGINT PRIMARY KEY,
+            logged_at TIMESTAMP NOT NULL,
+            action VARCHAR NOT NULL,
+            detail VARCHAR NOT NULL        -- JSON object
+        )"""
+    )
+    conn.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+
+
+def apply_migrations(conn) -> list[str]:
+    """Apply every migration not yet recorded; returns the names applied."""
+    conn.execute("CREATE TABLE IF NOT EXISTS migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
+    done = {row[0] for row in conn.execute("SELECT name FROM migrations").fetchall()}
+    applied = []
+    for fn in MIGRATIONS:
+        if fn.__name__ in done:
+            continue
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            fn(conn)
+            conn.execute("INSERT INTO migrations VALUES (?, current_timestamp)", [fn.__name__])
+            conn.execute("COMMIT")
+        except Exception:
+            conn.execute("ROLLBACK")
+            raise
+        applied.append(fn.__name__)
+    return applied

@@ -1,0 +1,440 @@
+"""The Python API: a person's network on disk (DuckDB store + FAISS index + encoder), one object.
+
+    from semnetz import Network
+    net = Network(home="~/semnetz")
+    net.import_file("data/people.jsonl")
+    for match in net.search("brauche Handwerker").matches:
+        print(match.name, match.score, match.why)
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+
+from . import encoders
+from .errors import InputError, SemnetzError, UnknownPersonError
+from .home import DB_FILENAME, INDEX_DIRNAME, MODEL_ENVVAR, resolve_home
+from .importer import read_people
+from .lexical import LexicalIndex
+from .names import NameMatcher
+from .records import NeedSpec, PersonRecord
+from .search import Match, Searcher
+from .store import Store
+from .text import content_hash
+from .vector_index import DEFAULT_INDEX_TYPE, VectorIndex
+
+# Vector spaces, each its own FAISS index: what people offer or are, and what they need.
+SPACES = {"offers": ("about", "offer", "offer_part"), "needs": ("need",)}
+ENCODE_BATCH = 512
+# Besides the encoder's minimum score, a result more than this far below the best one is not shown.
+SCORE_MARGIN = 0.15
+MAX_K = 1000
+
+
+@dataclass
+class ImportReport:
+    source: str
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    embedded: int = 0  # pieces encoded now
+    reused: int = 0  # pieces whose vector was kept (content hash unchanged)
+
+    def to_json(self) -> dict:
+        return {"source": self.source, "added": len(self.added), "updated": len(self.updated),
+                "unchanged": len(self.unchanged), "embedded": self.embedded, "reused": self.reused}
+
+
+@dataclass
+class SearchResult:
+    query: str
+    matches: list[Match]
+    best_below_threshold: Match | None = None  # set when nothing passed the minimum score
+
+    def to_json(self) -> dict:
+        return {"q": self.query, "results": [m.to_json() for m in self.matches]}
+
+
+def _progress(total: int, desc: str, enabled: bool | None):
+    from tqdm import tqdm
+
+    return tqdm(total=total, desc=desc, unit="piece", disable=None if enabled else True, leave=False)
+
+
+class Network:
+    def __init__(self, home: str | os.PathLike | None = None, model: str | None = None,
+                 index_type: str | None = None, progress: bool = False):
+        self.home = resolve_home(home)
+        self.store = Store(self.home / DB_FILENAME)
+        self.progress = progress
+        self._requested_model = model or os.environ.get(MODEL_ENVVAR) or None
+        self._index_type = index_type
+        self._encoder: encoders.Encoder | None = None
+        self._indexes: dict[str, VectorIndex] = {}
+        self._names: NameMatcher | None = None
+        self._lexical: LexicalIndex | None = None
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # ---- components ----
+    @property
+    def model_name(self) -> str:
+        """--model / $SEMNETZ_MODEL if given, else the model the network was embedded with, else the default."""
+        return self._requested_model or self.store.get_meta("model") or encoders.default_model_name()
+
+    @property
+    def encoder(self) -> encoders.Encoder:
+        if self._encoder is None:
+            self._encoder = encoders.get_encoder(self.model_name)
+        return self._encoder
+
+    @property
+    def index_type(self) -> str:
+        return self._index_type or self.store.get_meta("index_type") or DEFAULT_INDEX_TYPE
+
+    def _index_path(self, space: str) -> Path:
+        return self.home / INDEX_DIRNAME / f"{space}.faiss"
+
+    def _index(self, space: str) -> VectorIndex:
+        """The space's FAISS index, loaded if current with the store, else rebuilt from the stored vectors."""
+        if space in self._indexes:
+            return self._indexes[space]
+        self._ensure_model()
+        loaded = VectorIndex.load(self._index_path(space))
+        if loaded is not None:
+            index, meta = loaded
+            if (meta.get("generation") == self.store.generation and meta.get("model") == self.model_name
+                    and meta.get("index_type") == self.index_type):
+                self._indexes[space] = index
+                return index
+        return self._rebuild_index(space)
+
+    def _rebuild_index(self, space: str) -> VectorIndex:
+        ids, vectors, _ = self.store.vectors(SPACES[space])
+        index = VectorIndex(vectors.shape[1] if len(ids) else self.encoder.dim, self.index_type)
+        index.add(ids, vectors)
+        self._save_index(space, index)
+        return index
+
+    def _save_index(self, space: str, index: VectorIndex) -> None:
+        index.save(self._index_path(space), {"generation": self.store.generation, "model": self.model_name})
+        self._indexes[space] = index
+
+    def _lexical_index(self) -> LexicalIndex:
+        """The BM25 index over people, rebuilt when the store changed since it was built."""
+        if self._lexical is None:
+            self._lexical = LexicalIndex(self.store.conn)
+        if self.store.get_meta("lexical_generation") != str(self.store.generation):
+            self._lexical.rebuild()
+            self.store.set_meta("lexical_generation", self.store.generation)
+        return self._lexical
+
+    def _name_matcher(self) -> NameMatcher:
+        if self._names is None:
+            self._names = NameMatcher(self.store.name_table())
+        return self._names
+
+    def _ensure_model(self) -> None:
+        """Vectors of two models never mix: if the model changed, re-embed everything first."""
+        stored = self.store.models_in_use()
+        if stored and stored != {self.model_name}:
+            self.reindex(reason=f"model changed from {', '.join(sorted(stored))} to {self.model_name}")
+        elif self.store.get_meta("model") != self.model_name:
+            self.store.set_meta("model", self.model_name)
+
+    def _encode(self, texts: list[str], desc: str) -> np.ndarray:
+        if len(texts) <= ENCODE_BATCH:
+            return self.encoder.encode_texts(texts) if texts else np.zeros((0, self.encoder.dim), np.float32)
+        out = np.empty((len(texts), self.encoder.dim), dtype=np.float32)
+        with _progress(len(texts), desc, self.progress) as bar:
+            for start in range(0, len(texts), ENCODE_BATCH):
+                chunk = texts[start:start + ENCODE_BATCH]
+                out[start:start + len(chunk)] = self.encoder.encode_texts(chunk)
+                bar.update(len(chunk))
+        return out
+
+    # ---- writing people ----
+    def import_file(self, path: str | os.PathLike) -> ImportReport:
+        """Import (upsert) every person in a JSON Lines or CSV file; all or nothing."""
+        records = read_people(path)
+        return self.import_records(records, source=str(path), action="import")
+
+    def _resolve_ids(self, records: list[tuple[int | None, PersonRecord]], source: str) -> None:
+        """Give every record an id: its own, else the id of a stored person with the same name, else a new one."""
+        taken = self.store.person_ids() | {r.id for _, r in records if r.id}
+        number = self.store.next_person_number()
+        for _, record in records:
+            if record.id:
+                continue
+            same_name = self.store.person_pk_by_name(record.name)
+            if same_name:
+                record.id = same_name[1]
+                continue
+            while f"p{number:04d}" in taken:
+                number += 1
+            record.id = f"p{number:04d}"
+            taken.add(record.id)
+
+    def _check_references(self, records: list[tuple[int | None, PersonRecord]], source: str) -> None:
+        known = self.store.person_ids() | {r.id for _, r in records}
+        for line, record in records:
+            if record.via is not None:
+                if record.via not in known:
+                    raise InputError(f"'via' names unknown id '{record.via}'", source, line)
+                if record.via == record.id:
+                    raise InputError("a person cannot be known 'via' themselves", source, line)
+            for knows in record.knows:
+                if knows.id not in known:
+                    raise InputError(f"'knows' names unknown id '{knows.id}'", source, line)
+                if knows.id == record.id:
+                    raise InputError("a person cannot 'know' themselves", source, line)
+
+    def import_records(self, records: list[tuple[int | None, PersonRecord]], source: str = "python",
+                       action: str = "import") -> ImportReport:
+        """Upsert people; only pieces whose text changed are re-embedded. All or nothing."""
+        self._resolve_ids(records, source)
+        self._check_references(records, source)
+        self._ensure_model()
+        model = self.model_name
+        report = ImportReport(source)
+
+        pk_of = {r.id: self.store.person_pk(r.id) for _, r in records}
+        stored_items = self.store.items_of([pk for pk in pk_of.values() if pk is not None])
+        reusable: dict[tuple[int, str, str], list] = {}
+        for item in stored_items:
+            if item.model == model:
+                reusable.setdefault((item.person_pk, item.kind, item.content_hash), []).append(item)
+
+        keep_positions: list[tuple[int, int]] = []
+        need_whens: list[tuple[int, str | None]] = []
+        kept_ids: set[int] = set()
+        new_pieces: list[tuple[PersonRecord, str, int, str, str, str | None]] = []
+        changed: list[PersonRecord] = []
+        for _, record in records:
+            pk = pk_of[record.id]
+            if pk is not None and self.store.person_row(pk)["record_hash"] == record.record_hash():
+                report.unchanged.append(record.id)
+                kept_ids.update(i.item_id for i in stored_items if i.person_pk == pk)
+                continue
+            changed.append(record)
+            (report.updated if pk is not None else report.added).append(record.id)
+            for kind, pos, text in record.searchable_pieces():
+                digest = content_hash(kind, text)
+                candidates = reusable.get((pk, kind, digest)) if pk is not None else None
+                if candidates:
+                    item = candidates.pop(0)
+                    kept_ids.add(item.item_id)
+                    if item.pos != pos:
+                        keep_positions.append((item.item_id, pos))
+                    if kind == "need":
+                        need_whens.append((item.item_id, record.needs[pos].when))
+                    report.reused += 1
+                else:
+                    when = record.needs[pos].when if kind == "need" else None
+                    new_pieces.append((record, kind, pos, text, digest, when))
+        stale = [i for i in stored_items if i.item_id not in kept_ids]
+
+        # Encode outside the transaction (the slow part); unique texts once.
+        unique_texts = list(dict.fromkeys(p[3] for p in new_pieces))
+        vectors_by_text = dict(zip(unique_texts, self._encode(unique_texts, "embedding")))
+        report.embedded = len(new_pieces)
+
+        with self.store.transaction():
+            for record in changed:
+                fields = (record.name, record.aliases, record.text, record.tags, record.contact, record.via,
+                          record.record_hash())
+                if pk_of[record.id] is None:
+                    pk_of[record.id] = self.store.insert_person(record.id, *fields)
+                else:
+                    self.store.update_person(pk_of[record.id], *fields)
+            self.store.delete_items([i.item_id for i in stale])
+            self.store.set_item_positions(keep_positions)
+            for item_id, when in need_whens:
+                self.store.set_need_when(item_id, when)
+            new_ids = self.store.new_item_ids(len(new_pieces))
+            if new_pieces:
+                self.store.insert_items(
+                    new_ids, [pk_of[p[0].id] for p in new_pieces], [p[1] for p in new_pieces],
+                    [p[2] for p in new_pieces], [p[3] for p in new_pieces], [p[4] for p in new_pieces], model,
+                    np.stack([vectors_by_text[p[3]] for p in new_pieces]),
+                )
+                self.store.insert_needs([(int(i), p[5]) for i, p in zip(new_ids, new_pieces) if p[1] == "need"])
+            self._after_people_changed(changed)
+            self.store.log(action, {"source": source, "added": report.added, "updated": report.updated,
+                                    "unchanged": len(report.unchanged), "embedded": report.embedded})
+            old_generation = self.store.generation
+            self.store.bump_generation()
+        self._update_indexes(old_generation, [i.item_id for i in stale], new_ids, new_pieces, vectors_by_text)
+        return report
+
+    def _after_people_changed(self, records: list[PersonRecord]) -> None:
+        """Hook inside the import transaction for data attached to people (links, in later versions)."""
+        self._names = None
+
+    def _update_indexes(self, old_generation: int, removed_ids, new_ids, new_pieces, vectors_by_text) -> None:
+        for space, kinds in SPACES.items():
+            current = self._indexes.get(space)
+            if current is None:
+                loaded = VectorIndex.load(self._index_path(space))
+                if loaded and loaded[1].get("generation") == old_generation and loaded[1].get("model") == self.model_name:
+                    current = loaded[0]
+            if current is None:
+                self._indexes.pop(space, None)
+                self._rebuild_index(space)
+                continue
+            current.remove(removed_ids)
+            chosen = [(i, p) for i, p in zip(new_ids, new_pieces) if p[1] in kinds]
+            if chosen:
+                current.add(np.array([i for i, _ in chosen], dtype=np.int64),
+                            np.stack([vectors_by_text[p[3]] for _, p in chosen]))
+            self._save_index(space, current)
+
+    def add(self, record: PersonRecord) -> str:
+        """Add one person (or update them, if their id exists); returns their id."""
+        self.import_records([(None, record)], source="add", action="add")
+        return record.id
+
+    def get(self, person_id: str) -> PersonRecord:
+        pk = self.store.person_pk(person_id)
+        if pk is None:
+            raise UnknownPersonError(person_id)
+        row = self.store.person_row(pk)
+        items = self.store.items_of([pk])
+        whens = self._need_whens([i.item_id for i in items if i.kind == "need"])
+        return PersonRecord(
+            name=row["name"], id=row["id"], aliases=list(row["aliases"]), text=row["text"],
+            offers=[i.text for i in items if i.kind == "offer"],
+            needs=[NeedSpec(i.text, whens.get(i.item_id)) for i in items if i.kind == "need"],
+            tags=list(row["tags"]), contact=row["contact"], knows=self._knows_of(pk), via=row["via"],
+        )
+
+    def _need_whens(self, item_ids: list[int]) -> dict[int, str | None]:
+        if not item_ids:
+            return {}
+        rows = self.store.conn.execute(
+            f"SELECT item_id, when_text FROM needs WHERE item_id IN ({','.join('?' * len(item_ids))})", item_ids
+        ).fetchall()
+        return dict(rows)
+
+    def _knows_of(self, pk: int) -> list:
+        return []
+
+    def edit(self, person_id: str, changes: dict) -> PersonRecord:
+        """Change some fields of a person (a dict in the import format, minus the id)."""
+        from .records import person_from_dict
+
+        current = self.get(person_id).to_dict()
+        current.update(changes)
+        current["id"] = person_id
+        record = person_from_dict(current, "edit")
+        self.import_records([(None, record)], source="edit", action="edit")
+        return record
+
+    def remove(self, person_id: str) -> None:
+        """Delete a person everywhere: store, vectors, index, and mentions in the audit log."""
+        pk = self.store.person_pk(person_id)
+        if pk is None:
+            raise UnknownPersonError(person_id)
+        indexes = {space: self._index(space) for space in SPACES}
+        with self.store.transaction():
+            item_ids = self.store.delete_person(pk)
+            self._after_person_removed(pk, person_id)
+            self.store.scrub_from_log(person_id)
+            self.store.log("remove", {"removed": 1, "pieces": len(item_ids)})
+            self.store.bump_generation()
+        for space, index in indexes.items():
+            index.remove(item_ids)
+            self._save_index(space, index)
+        self._names = None
+        self.store.conn.execute("CHECKPOINT")
+
+    def _after_person_removed(self, pk: int, person_id: str) -> None:
+        """Hook inside the remove transaction for data attached to people."""
+
+    def list_people(self) -> list[dict]:
+        return self.store.people_rows()
+
+    # ---- searching ----
+    def search(self, query: str, k: int = 5, include_all: bool = False) -> SearchResult:
+        return self.search_batch([query], k=k, include_all=include_all)[0]
+
+    def search_batch(self, queries: list[str], k: int = 5, include_all: bool = False) -> list[SearchResult]:
+        """Rank people for many queries at once (one encoder call, one FAISS batch, one log write)."""
+        queries = [q.strip() for q in queries]
+        if any(not q for q in queries):
+            raise InputError("empty query: say what you need, e.g. semnetz \"brauche Handwerker\"")
+        if not 1 <= k <= MAX_K:
+            raise InputError(f"-k must be from 1 to {MAX_K}, got {k}")
+        index = self._index("offers")
+        searcher = Searcher(self.store, index, self._name_matcher(), self._lexical_index())
+        ranked = searcher.rank(queries, self.encoder.encode_texts(queries), k)
+        min_score = self.encoder.min_score
+        results = []
+        for query, matches in zip(queries, ranked):
+            if include_all:
+                results.append(SearchResult(query, matches))
+                continue
+            floor = max(min_score, matches[0].score - SCORE_MARGIN) if matches else min_score
+            kept = [m for m in matches if m.score >= floor]
+            results.append(SearchResult(query, kept, None if kept or not matches else matches[0]))
+        self.store.log_many("search", [{"q": r.query, "ids": [m.id for m in r.matches]} for r in results])
+        return results
+
+    # ---- maintenance ----
+    def reindex(self, reason: str = "reindex") -> dict:
+        """Re-embed every piece with the current model and rebuild the indexes from the store."""
+        rows = self.store.conn.execute("SELECT item_id, text FROM items ORDER BY item_id").fetchall()
+        ids = [r[0] for r in rows]
+        texts = [r[1] for r in rows]
+        unique = list(dict.fromkeys(texts))
+        vectors_by_text = dict(zip(unique, self._encode(unique, "re-embedding")))
+        model = self.model_name
+        with self.store.transaction():
+            self.store.replace_vectors(ids, np.stack([vectors_by_text[t] for t in texts]) if ids else None, model)
+            self.store.set_meta("model", model)
+            self.store.set_meta("index_type", self.index_type)
+            self.store.set_meta("last_reindex", datetime.now().isoformat(timespec="seconds"))
+            self.store.log("reindex", {"pieces": len(ids), "model": model, "reason": reason})
+            self.store.bump_generation()
+        self._indexes.clear()
+        for space in SPACES:
+            self._rebuild_index(space)
+        return {"pieces": len(ids), "model": model}
+
+    def log_entries(self, limit: int | None = None, action: str | None = None) -> list[dict]:
+        return self.store.log_entries(limit, action)
+
+    def stats(self) -> dict:
+        count = self.store.count
+        index_files = list((self.home / INDEX_DIRNAME).glob("*.faiss"))
+        index_sizes = {}
+        for space in SPACES:  # read from the saved index, without loading the encoder
+            loaded = VectorIndex.load(self._index_path(space))
+            index_sizes[space] = len(loaded[0]) if loaded else 0
+        return {
+            "home": str(self.home),
+            "people": count("people"),
+            "direct_contacts": count("people", "WHERE via IS NULL"),
+            "offers": count("items", "WHERE kind = 'offer'"),
+            "about_clauses": count("items", "WHERE kind = 'about'"),
+            "needs": count("items", "WHERE kind = 'need'"),
+            "index_vectors": index_sizes,
+            "index_type": self.index_type,
+            "index_bytes": sum(f.stat().st_size for f in index_files),
+            "store_bytes": (self.home / DB_FILENAME).stat().st_size,
+            "model": self.model_name,
+            "dim": encoders.registry()["encoders"].get(self.model_name, {}).get("dim"),
+            "last_reindex": self.store.get_meta("last_reindex"),
+        }

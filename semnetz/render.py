@@ -1,0 +1,96 @@
+"""Turning results into text for people (tables) or machines (JSON lines)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date, datetime
+
+from tabulate import tabulate
+
+WHY_MIN_CHARS = 30
+
+
+def json_line(value) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_json_default)
+
+
+def _json_default(value):
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()
+    raise TypeError(f"cannot write {type(value).__name__} as JSON")
+
+
+def shorten(text: str, width: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[: max(1, width - 1)] + "…"
+
+
+def table(rows: list[list], headers: list[str]) -> str:
+    return tabulate(rows, headers=headers, tablefmt="simple", disable_numparse=True)
+
+
+def _why_width(fixed_chars: int) -> int:
+    return max(WHY_MIN_CHARS, shutil.get_terminal_size((120, 24)).columns - fixed_chars)
+
+
+def matches_table(matches) -> str:
+    rows = [[i, m.name, f"{m.score:.2f}", m.id] for i, m in enumerate(matches, start=1)]
+    fixed = max((len(r[1]) + len(r[3]) for r in rows), default=20) + 20
+    width = _why_width(fixed)
+    for row, m in zip(rows, matches):
+        label = {"name": "name: ", "alias": "known as: "}.get(m.why_kind, "")
+        row.insert(3, shorten(label + m.why, width))
+    return table(rows, ["#", "name", "score", "why", "id"])
+
+
+def nothing_fits(result, min_score: float) -> str:
+    best = result.best_below_threshold
+    if best is None:
+        return f'Nobody in your network yet. Import people first: semnetz import FILE'
+    return (f'Nobody in your network fits "{result.query}" well (closest: {best.name}, score {best.score:.2f}, '
+            f"below {min_score:.2f}). Use --all to see everyone ranked anyway.")
+
+
+def person_text(record) -> str:
+    lines = [f"{record.name}  ({record.id})"]
+    if record.aliases:
+        lines.append("  known as: " + ", ".join(record.aliases))
+    if record.via:
+        lines.append(f"  known via: {record.via}")
+    if record.text:
+        lines.append("  " + record.text)
+    for offer in record.offers:
+        lines.append("  offers: " + offer)
+    for need in record.needs:
+        lines.append("  needs:  " + need.text + (f"  (when: {need.when})" if need.when else ""))
+    if record.tags:
+        lines.append("  tags: " + ", ".join(record.tags))
+    for key, value in record.contact.items():
+        lines.append(f"  {key}: {value}")
+    for knows in record.knows:
+        extra = ", ".join(x for x in (knows.relation, f"strength {knows.strength}" if knows.strength is not None else None) if x)
+        lines.append(f"  knows: {knows.id}" + (f" ({extra})" if extra else ""))
+    return "\n".join(lines)
+
+
+def people_table(rows: list[dict]) -> str:
+    width = _why_width(60)
+    body = [[r["id"], r["name"], shorten(", ".join(r["aliases"]), 30), shorten(r["text"], width)] for r in rows]
+    return table(body, ["id", "name", "known as", "about"])
+
+
+def log_table(entries: list[dict]) -> str:
+    width = _why_width(40)
+    body = [[e["seq"], e["logged_at"].strftime("%Y-%m-%d %H:%M:%S"), e["action"], shorten(json_line(e["detail"]), width)]
+            for e in entries]
+    return table(body, ["#", "time", "action", "detail"])
+
+
+def stats_text(stats: dict) -> str:
+    rows = []
+    for key, value in stats.items():
+        if isinstance(value, dict):
+            value = ", ".join(f"{k} {v}" for k, v in value.items())
+        rows.append([key.replace("_", " "), "" if value is None else value])
+    return tabulate(rows, tablefmt="plain")

@@ -1,0 +1,358 @@
+"""The DuckDB store: the source of truth for people, their pieces and vectors, and the audit log."""
+
+from __future__ import annotations
+
+import json
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import numpy as np
+
+from .errors import SemnetzError
+from .migrations import apply_migrations
+
+# Another semnetz process may hold the file (DuckDB allows one writer); wait this long before giving up.
+LOCK_WAIT_S = 30.0
+_LOCK_RETRY_S = 0.05
+
+
+@dataclass
+class StoredItem:
+    item_id: int
+    person_pk: int
+    kind: str
+    pos: int
+    text: str
+    content_hash: str
+    model: str
+
+
+def _connect(path: Path) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + LOCK_WAIT_S
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise SemnetzError(f"{path}: cannot open the network ({str(exc).splitlines()[0]})") from None
+            time.sleep(_LOCK_RETRY_S)
+
+
+class Store:
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.conn = _connect(self.path)
+        self.conn.execute("SET threads TO 1")  # our queries are small; spare the second core for encoding
+        apply_migrations(self.conn)
+
+    def close(self) -> None:
+        self.conn.close()
+
+    @contextmanager
+    def transaction(self):
+        self.conn.execute("BEGIN TRANSACTION")
+        try:
+            yield self
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    # ---- meta ----
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, str(value)])
+
+    @property
+    def generation(self) -> int:
+        """Bumped by every change to items, so a saved FAISS index knows whether it is current."""
+        return int(self.get_meta("generation", "0"))
+
+    def bump_generation(self) -> int:
+        generation = self.generation + 1
+        self.set_meta("generation", generation)
+        return generation
+
+    # ---- people ----
+    def person_pk(self, person_id: str) -> int | None:
+        row = self.conn.execute("SELECT pk FROM people WHERE id = ?", [person_id]).fetchone()
+        return row[0] if row else None
+
+    def person_pk_by_name(self, name: str) -> tuple[int, str] | None:
+        row = self.conn.execute(
+            "SELECT pk, id FROM people WHERE lower(name) = lower(?) ORDER BY pk LIMIT 1", [name]
+        ).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def person_ids(self) -> set[str]:
+        return {row[0] for row in self.conn.execute("SELECT id FROM people").fetchall()}
+
+    def next_person_number(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM people").fetchone()[0] + 1
+
+    def person_row(self, pk: int) -> dict:
+        cur = self.conn.execute(
+            "SELECT pk, id, name, aliases, text, tags, contact, via, record_hash, created_at, updated_at "
+            "FROM people WHERE pk = ?", [pk]
+        )
+        cols = [d[0] for d in cur.description]
+        row = cur.fetchone()
+        out = dict(zip(cols, row))
+        out["contact"] = json.loads(out["contact"])
+        return out
+
+    def people_rows(self, pks: list[int] | None = None) -> list[dict]:
+        sql = "SELECT pk, id, name, aliases, text, tags, contact, via FROM people"
+        params: list = []
+        if pks is not None:
+            if not pks:
+                return []
+            sql += f" WHERE pk IN ({','.join('?' * len(pks))})"
+            params = list(pks)
+        cur = self.conn.execute(sql + " ORDER BY id", params)
+        cols = [d[0] for d in cur.description]
+        rows = [dict(zip(cols, r)) for r in cur.fetchall()]
+        for r in rows:
+            r["contact"] = json.loads(r["contact"])
+        return rows
+
+    def name_table(self) -> list[tuple[int, str, str, list[str]]]:
+        """(pk, id, name, aliases) of everyone, for matching names."""
+        return self.conn.execute("SELECT pk, id, name, aliases FROM people").fetchall()
+
+    def insert_person(self, person_id: str, name: str, aliases, text, tags, contact, via, record_hash) -> int:
+        now = datetime.now()
+        return self.conn.execute(
+            "INSERT INTO people VALUES (nextval('person_pk_seq'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING pk",
+            [person_id, name, aliases, text, tags, json.dumps(contact, ensure_ascii=False), via, record_hash, now, now],
+        ).fetchone()[0]
+
+    def update_person(self, pk: int, name: str, aliases, text, tags, contact, via, record_hash) -> None:
+        self.conn.execute(
+            "UPDATE people SET name = ?, aliases = ?, text = ?, tags = ?, contact = ?, via = ?, record_hash = ?, "
+            "updated_at = ? WHERE pk = ?",
+            [name, aliases, text, tags, json.dumps(contact, ensure_ascii=False), via, record_hash, datetime.now(), pk],
+        )
+
+    def delete_person(self, pk: int) -> list[int]:
+        """Delete a person and everything attached; returns the removed item ids."""
+        item_ids = [r[0] for r in self.conn.execute("SELECT item_id FROM items WHERE person_pk = ?", [pk]).fetchall()]
+        self.delete_items(item_ids)
+        self.conn.execute("DELETE FROM people WHERE pk = ?", [pk])
+        return item_ids
+
+    # ---- items (searchable pieces with vectors) ----
+    def items_of(self, pks: list[int]) -> list[StoredItem]:
+        if not pks:
+            return []
+        rows = self.conn.execute(
+            "SELECT item_id, person_pk, kind, pos, text, content_hash, model FROM items "
+            f"WHERE person_pk IN ({','.join('?' * len(pks))}) ORDER BY person_pk, kind, pos",
+            list(pks),
+        ).fetchall()
+        return [StoredItem(*r) for r in rows]
+
+    def items_by_id(self, item_ids: list[int]) -> dict[int, StoredItem]:
+        if not item_ids:
+            return {}
+        rows = self.conn.execute(
+            "SELECT item_id, person_pk, kind, pos, text, content_hash, model FROM items "
+            f"WHERE item_id IN ({','.join('?' * len(item_ids))})",
+            [int(i) for i in item_ids],
+        ).fetchall()
+        return {r[0]: StoredItem(*r) for r in rows}
+
+    def new_item_ids(self, n: int) -> np.ndarray:
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        rows = self.conn.execute("SELECT nextval('item_id_seq') FROM range(?)", [n]).fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64)
+
+    def insert_items(self, item_ids, person_pks, kinds, positions, texts, hashes, model: str, vectors: np.ndarray):
+        """Bulk insert through Arrow (executemany manages a few hundred rows a second; this, tens of thousands)."""
+        import pyarrow as pa
+
+        if len(item_ids) == 0:
+            return
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        dim = vectors.shape[1]
+        offsets = np.arange(0, (len(vectors) + 1) * dim, dim, dtype=np.int32)
+        batch = pa.table({
+            "item_id": pa.array(np.asarray(item_ids, dtype=np.int64)),
+            "person_pk": pa.array(np.asarray(person_pks, dtype=np.int32)),
+            "kind": pa.array(list(kinds), pa.string()),
+            "pos": pa.array(np.asarray(positions, dtype=np.int32)),
+            "text": pa.array(list(texts), pa.string()),
+            "content_hash": pa.array(list(hashes), pa.string()),
+            "model": pa.array([model] * len(item_ids), pa.string()),
+            "vector": pa.ListArray.from_arrays(pa.array(offsets), pa.array(vectors.reshape(-1))),
+        })
+        self.conn.register("_new_items", batch)
+        try:
+            self.conn.execute("INSERT INTO items SELECT * FROM _new_items")
+        finally:
+            self.conn.unregister("_new_items")
+
+    def set_item_positions(self, updates: list[tuple[int, int]]) -> None:
+        for item_id, pos in updates:
+            self.conn.execute("UPDATE items SET pos = ? WHERE item_id = ?", [pos, item_id])
+
+    def replace_vectors(self, item_ids: list[int], vectors: np.ndarray | None, model: str) -> None:
+        """New vectors (and model) for existing items; the item ids, and so the FAISS ids, stay."""
+        import pyarrow as pa
+
+        if not item_ids:
+            return
+        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        dim = vectors.shape[1]
+        offsets = np.arange(0, (len(vectors) + 1) * dim, dim, dtype=np.int32)
+        batch = pa.table({
+            "item_id": pa.array(np.asarray(item_ids, dtype=np.int64)),
+            "vector": pa.ListArray.from_arrays(pa.array(offsets), pa.array(vectors.reshape(-1))),
+        })
+        self.conn.register("_new_vectors", batch)
+        try:
+            self.conn.execute(
+                "UPDATE items SET vector = n.vector, model = ? FROM _new_vectors n WHERE items.item_id = n.item_id",
+                [model],
+            )
+        finally:
+            self.conn.unregister("_new_vectors")
+
+    def delete_items(self, item_ids: list[int]) -> None:
+        for start in range(0, len(item_ids), 1000):
+            chunk = [int(i) for i in item_ids[start:start + 1000]]
+            marks = ",".join("?" * len(chunk))
+            self.conn.execute(f"DELETE FROM needs WHERE item_id IN ({marks})", chunk)
+            self.conn.execute(f"DELETE FROM items WHERE item_id IN ({marks})", chunk)
+
+    def vectors(self, kinds: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, set[str]]:
+        """(item ids, vectors, models used) of every item of these kinds, for rebuilding an index."""
+        marks = ",".join("?" * len(kinds))
+        result = self.conn.execute(
+            f"SELECT item_id, vector, model FROM items WHERE kind IN ({marks}) ORDER BY item_id", list(kinds)
+        ).fetchnumpy()
+        ids = np.asarray(result["item_id"], dtype=np.int64)
+        if len(ids) == 0:
+            return ids, np.zeros((0, 0), dtype=np.float32), set()
+        vectors = np.stack(result["vector"]).astype(np.float32, copy=False)
+        return ids, vectors, set(result["model"].tolist())
+
+    def item_owners(self, item_ids: list[int]) -> dict[int, int]:
+        """item id -> person pk."""
+        out: dict[int, int] = {}
+        for start in range(0, len(item_ids), 10000):
+            chunk = [int(i) for i in item_ids[start:start + 10000]]
+            out.update(self.conn.execute(
+                f"SELECT item_id, person_pk FROM items WHERE item_id IN ({','.join('?' * len(chunk))})", chunk
+            ).fetchall())
+        return out
+
+    def piece_vectors(self, pks: list[int], kinds: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(item ids, their person pks, vectors) of all pieces of these kinds of the given people."""
+        if not pks:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 1), np.float32)
+        result = self.conn.execute(
+            f"SELECT item_id, person_pk, vector FROM items WHERE person_pk IN ({','.join('?' * len(pks))}) "
+            f"AND kind IN ({','.join('?' * len(kinds))})",
+            [*pks, *kinds],
+        ).fetchnumpy()
+        ids = np.asarray(result["item_id"], dtype=np.int64)
+        if len(ids) == 0:
+            return ids, np.zeros(0, np.int64), np.zeros((0, 1), np.float32)
+        return ids, np.asarray(result["person_pk"], dtype=np.int64), np.stack(result["vector"]).astype(np.float32)
+
+    def piece_texts(self, item_ids: list[int]) -> dict[int, tuple[str, str]]:
+        """item id -> (text, kind)."""
+        if not item_ids:
+            return {}
+        rows = self.conn.execute(
+            f"SELECT item_id, text, kind FROM items WHERE item_id IN ({','.join('?' * len(item_ids))})",
+            [int(i) for i in item_ids],
+        ).fetchall()
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def models_in_use(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT DISTINCT model FROM items").fetchall()}
+
+    def count(self, table: str, where: str = "") -> int:
+        return self.conn.execute(f"SELECT count(*) FROM {table} {where}").fetchone()[0]
+
+    # ---- needs ----
+    def insert_needs(self, rows: list[tuple[int, str | None]]) -> None:
+        now = datetime.now()
+        for item_id, when_text in rows:
+            self.conn.execute("INSERT INTO needs VALUES (?, ?, 'open', ?)", [item_id, when_text, now])
+
+    def set_need_when(self, item_id: int, when_text: str | None) -> None:
+        self.conn.execute("UPDATE needs SET when_text = ? WHERE item_id = ?", [when_text, item_id])
+
+    # ---- audit log ----
+    def log(self, action: str, detail: dict) -> None:
+        self.conn.execute(
+            "INSERT INTO audit_log VALUES (nextval('audit_seq'), ?, ?, ?)",
+            [datetime.now(), action, json.dumps(detail, ensure_ascii=False)],
+        )
+
+    def log_many(self, action: str, details: list[dict]) -> None:
+        """Many entries in one statement (a batch search logs every query)."""
+        import pyarrow as pa
+
+        if not details:
+            return
+        first = self.conn.execute(
+            "SELECT nextval('audit_seq') FROM range(?)", [len(details)]
+        ).fetchall()
+        batch = pa.table({
+            "seq": pa.array([r[0] for r in first], pa.int64()),
+            "logged_at": pa.array([datetime.now()] * len(details), pa.timestamp("us")),
+            "action": pa.array([action] * len(details), pa.string()),
+            "detail": pa.array([json.dumps(d, ensure_ascii=False) for d in details], pa.string()),
+        })
+        self.conn.register("_new_log", batch)
+        try:
+            self.conn.execute("INSERT INTO audit_log SELECT * FROM _new_log")
+        finally:
+            self.conn.unregister("_new_log")
+
+    def log_entries(self, limit: int | None = None, action: str | None = None) -> list[dict]:
+        sql = "SELECT seq, logged_at, action, detail FROM audit_log"
+        params: list = []
+        if action:
+            sql += " WHERE action = ?"
+            params.append(action)
+        sql += " ORDER BY seq DESC"
+        if limit:
+            sql += " LIMIT ?"
+            params.append(limit)
+        rows = self.conn.execute(sql, params).fetchall()
+        return [{"seq": s, "logged_at": at, "action": a, "detail": json.loads(d)} for s, at, a, d in reversed(rows)]
+
+    def scrub_from_log(self, person_id: str) -> None:
+        """Remove a deleted person's id from earlier log entries (privacy: deleting removes them everywhere)."""
+        rows = self.conn.execute(
+            "SELECT seq, detail FROM audit_log WHERE contains(detail, ?)", [json.dumps(person_id)]
+        ).fetchall()
+        for seq, detail in rows:
+            cleaned = _without(json.loads(detail), person_id)
+            self.conn.execute("UPDATE audit_log SET detail = ? WHERE seq = ?", [json.dumps(cleaned, ensure_ascii=False), seq])
+
+
+def _without(value, person_id: str):
+    """The value with every mention of person_id (as a string, or a dict about them) taken out."""
+    if isinstance(value, list):
+        return [_without(v, person_id) for v in value if v != person_id and not _is_about(v, person_id)]
+    if isinstance(value, dict):
+        return {k: _without(v, person_id) for k, v in value.items() if not _is_about(v, person_id)}
+    return "[removed]" if value == person_id else value
+
+
+def _is_about(value, person_id: str) -> bool:
+    return isinstance(value, dict) and value.get("id") == person_id

@@ -1,0 +1,38 @@
+"""Small text utilities: splitting profile text into matchable pieces, hashing, folding names."""
+
+import hashlib
+import re
+import unicodedata
+
+# A sentence ends at . ! ? ; or a line break, followed by white space (keeps "z.B." and "3.5" whole).
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
+_MIN_PIECE_CHARS = 3
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split free text into sentences; each becomes one searchable piece with its own "why"."""
+    pieces = (p.strip(" \t-–•,") for p in _SENTENCE_END.split(text or ""))
+    return [p for p in pieces if len(p) >= _MIN_PIECE_CHARS]
+
+
+# Clauses: split at ", ", " – ", "(…)", ": " — a short clause ("selbstständiger Elektriker") matches a need far
+# better than the long sentence it sits in ("Leons Papa, selbstständiger Elektriker, kommt …").
+_CLAUSE_BREAK = re.compile(r",\s+|\s+[–—-]\s+|\s*\(|\)\s*|:\s+|;\s*")
+
+
+def split_clauses(sentence: str) -> list[str]:
+    clauses = (c.strip(" .!?\t") for c in _CLAUSE_BREAK.split(sentence))
+    return [c for c in clauses if len(c) >= _MIN_PIECE_CHARS]
+
+
+def content_hash(*parts: str) -> str:
+    digest = hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return digest[:16]
+
+
+def fold(text: str) -> str:
+    """Lowercase, strip accents and punctuation: 'Ayşe' and 'Ayse', 'Noah's Mama' and 'Noahs Mama' compare equal."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("ß", "ss"))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    plain = re.sub(r"['’`´]", "", plain)
+    return " ".join(re.sub(r"[^\w]+", " ", plain).split())

