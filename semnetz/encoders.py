@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,6 +28,7 @@ REGISTRY_FILE = MODELS_DIR / "encoders.json"
 DEFAULT_MIN_SCORE = 0.35
 # Below this many texts one BLAS thread is faster (and does not collapse when another process holds a core).
 MULTITHREAD_MIN_TEXTS = 256
+USE_CHUNK_TEXTS = 128
 
 
 def usable_cores() -> int:
@@ -74,8 +76,16 @@ class UniversalSentenceEncoder(Encoder):
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         backend = self._model
-        backend.threads = usable_cores() if len(texts) >= MULTITHREAD_MIN_TEXTS else 1
-        return np.ascontiguousarray(backend.encode(texts), dtype=np.float32)
+        backend.threads = 1
+        cores = usable_cores()
+        if len(texts) < MULTITHREAD_MIN_TEXTS or cores == 1:
+            return np.ascontiguousarray(backend.encode(texts), dtype=np.float32)
+        # Big batches: one worker per core, each with one BLAS thread. The tokenizer is pure Python, so
+        # one worker tokenizes while another multiplies (measured: 1850 texts/s against 1700 with one call
+        # using two BLAS threads, and no collapse when another process holds a core).
+        chunks = [texts[i:i + USE_CHUNK_TEXTS] for i in range(0, len(texts), USE_CHUNK_TEXTS)]
+        with ThreadPoolExecutor(cores) as pool:
+            return np.ascontiguousarray(np.vstack(list(pool.map(backend.encode, chunks))), dtype=np.float32)
 
 
 class SentenceTransformerEncoder(Encoder):

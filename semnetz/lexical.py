@@ -1,6 +1,8 @@
 """Lexical search: DuckDB full-text search (BM25, German Snowball stemmer) over each person's text and offers.
 
-Used as a bonus on top of the vector score, for words the encoder blurs (names of things, trades, brands).
+DuckDB builds the index (tokenising, German stemming, document frequencies); its postings are then held in
+memory, so a query costs well under a millisecond instead of a scan of every posting. Used as a bonus on top of
+the vector score, for words the encoder blurs (names of things, trades, brands).
 Query words that appear in many profiles ("Kind", "ich", "the") are dropped before BM25, so the bonus comes
 only from words that tell people apart; this works in any language without a stopword list.
 """
@@ -9,6 +11,8 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+
+import numpy as np
 
 FTS_VERSION = "v1.5.5"
 # A query word counts only if at most this share of people use it (and always if only one or two do).
@@ -29,13 +33,16 @@ def load_fts(conn) -> None:
 
 
 class LexicalIndex:
-    """BM25 over people; rebuilt from the store when its generation is behind."""
+    """BM25 over people, built by DuckDB FTS; its postings are loaded into memory for fast queries."""
 
     TABLE = "lexical_docs"
+    K1, B = 1.2, 0.75
 
     def __init__(self, conn):
         self.conn = conn
         load_fts(conn)
+        self._stems: dict[str, str] = {}
+        self._loaded = False
 
     def rebuild(self) -> None:
         self.conn.execute(f"DROP TABLE IF EXISTS {self.TABLE}")
@@ -50,33 +57,60 @@ class LexicalIndex:
             f"PRAGMA create_fts_index('{self.TABLE}', 'person_pk', 'body', stemmer='german', stopwords='none', "
             "strip_accents=1, lower=1, overwrite=1)"
         )
+        self._loaded = False
 
-    def distinctive_words(self, query: str) -> list[str]:
-        """The query's words whose stems are rare enough among people to tell them apart."""
-        words = list(dict.fromkeys(w.lower() for w in _WORD.findall(query)))
-        if not words:
-            return []
-        n_docs = self.conn.execute(f"SELECT count(*) FROM {self.TABLE}").fetchone()[0]
-        max_df = max(MIN_DOC_FREQUENCY_KEPT, int(MAX_DOC_FREQUENCY_SHARE * n_docs))
-        rows = self.conn.execute(
-            f"""SELECT w.word, d.df FROM (SELECT unnest(?) AS word) w
-                LEFT JOIN fts_main_{self.TABLE}.dict d ON d.term = stem(lower(strip_accents(w.word)), 'german')""",
-            [words],
-        ).fetchall()
-        return [word for word, df in rows if df is not None and df <= max_df]
+    def _load(self) -> None:
+        """Postings (term -> documents with term frequency) as sorted arrays, from the FTS tables."""
+        fts = f"fts_main_{self.TABLE}"
+        self._terms = {term: (int(termid), int(df)) for termid, term, df in
+                       self.conn.execute(f"SELECT termid, term, df FROM {fts}.dict").fetchall()}
+        postings = self.conn.execute(
+            f"SELECT termid, docid, count(*) AS tf FROM {fts}.terms GROUP BY termid, docid ORDER BY termid, docid"
+        ).fetchnumpy()
+        self._posting_term = np.asarray(postings["termid"], dtype=np.int64)
+        self._posting_doc = np.asarray(postings["docid"], dtype=np.int64)
+        self._posting_tf = np.asarray(postings["tf"], dtype=np.float32)
+        docs = self.conn.execute(f"SELECT docid, name, len FROM {fts}.docs ORDER BY docid").fetchnumpy()
+        n_docs = int(docs["docid"].max()) + 1 if len(docs["docid"]) else 0
+        self._doc_person = np.zeros(n_docs, dtype=np.int64)
+        self._doc_len = np.ones(n_docs, dtype=np.float32)
+        self._doc_person[docs["docid"]] = docs["name"]
+        self._doc_len[docs["docid"]] = docs["len"]
+        self._n_docs = len(docs["docid"])
+        self._avgdl = float(self._doc_len[docs["docid"]].mean()) if self._n_docs else 1.0
+        self._loaded = True
+
+    def _stem(self, words: list[str]) -> list[str]:
+        """The FTS index's own German stemmer (so query and index agree), cached per word."""
+        missing = [w for w in words if w not in self._stems]
+        if missing:
+            rows = self.conn.execute(
+                "SELECT w, stem(lower(strip_accents(w)), 'german') FROM unnest(?) t(w)", [missing]
+            ).fetchall()
+            self._stems.update(rows)
+        return [self._stems[w] for w in words]
 
     def search(self, query: str, limit: int = 50) -> dict[int, float]:
-        """person_pk -> BM25 score scaled to 0..1 by the best score for this query."""
-        words = self.distinctive_words(query)
+        """person_pk -> BM25 score (k1 1.2, b 0.75) scaled to 0..1 by the best score for this query."""
+        words = list(dict.fromkeys(w.lower() for w in _WORD.findall(query)))
         if not words:
             return {}
-        rows = self.conn.execute(
-            f"""SELECT person_pk, score FROM (
-                    SELECT person_pk, fts_main_{self.TABLE}.match_bm25(person_pk, ?) AS score FROM {self.TABLE})
-                WHERE score IS NOT NULL ORDER BY score DESC LIMIT ?""",
-            [" ".join(words), limit],
-        ).fetchall()
-        if not rows:
+        if not self._loaded:
+            self._load()
+        max_df = max(MIN_DOC_FREQUENCY_KEPT, int(MAX_DOC_FREQUENCY_SHARE * self._n_docs))
+        scores = np.zeros(len(self._doc_person), dtype=np.float32)
+        for stem in dict.fromkeys(self._stem(words)):
+            termid, df = self._terms.get(stem, (None, 0))
+            if termid is None or df > max_df:
+                continue
+            lo, hi = np.searchsorted(self._posting_term, [termid, termid + 1])
+            docs, tf = self._posting_doc[lo:hi], self._posting_tf[lo:hi]
+            idf = np.log((self._n_docs - df + 0.5) / (df + 0.5) + 1.0)
+            norm = self.K1 * (1 - self.B + self.B * self._doc_len[docs] / self._avgdl)
+            scores[docs] += idf * tf * (self.K1 + 1) / (tf + norm)
+        hits = np.flatnonzero(scores)
+        if len(hits) == 0:
             return {}
-        best = rows[0][1]
-        return {pk: score / best for pk, score in rows}
+        top = hits[np.argsort(-scores[hits])[:limit]]
+        best = float(scores[top[0]])
+        return {int(self._doc_person[d]): float(scores[d]) / best for d in top}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 
@@ -34,6 +36,7 @@ class NameHit:
 class NameMatcher:
     def __init__(self, people: list[tuple[int, str, str, list[str]]]):
         """people: (pk, id, name, aliases)."""
+        self.id_and_name = {pk: (person_id, name) for pk, person_id, name, _ in people}
         word_owners: Counter = Counter()
         for _, _, name, _ in people:
             word_owners.update(set(without_titles(fold(name)).split()))
@@ -49,6 +52,13 @@ class NameMatcher:
                 if len(word) >= _MIN_NAME_WORD_CHARS and word_owners[word] <= MAX_PEOPLE_SHARING_NAME_WORD:
                     self._add(word, pk, name, "name")
 
+        # Keys sorted by length: fuzz.ratio >= r needs min/max length >= r / (2 - r), so only keys of about
+        # the query's length can match, and a binary search finds them.
+        order = sorted(range(len(self._keys)), key=lambda i: len(self._keys[i]))
+        self._keys = [self._keys[i] for i in order]
+        self._owners = [self._owners[i] for i in order]
+        self._lengths = [len(k) for k in self._keys]
+
     def _add(self, key: str, pk: int, written: str, field: str) -> None:
         if key:
             self._keys.append(key)
@@ -59,12 +69,15 @@ class NameMatcher:
         folded = without_titles(fold(query)) or fold(query)
         if not folded or not self._keys:
             return []
+        share = NAME_MATCH_MIN_RATIO / 100
+        lo = bisect_left(self._lengths, math.floor(len(folded) * share / (2 - share)))
+        hi = bisect_right(self._lengths, math.ceil(len(folded) * (2 - share) / share))
         found = process.extract(
-            folded, self._keys, scorer=fuzz.ratio, score_cutoff=NAME_MATCH_MIN_RATIO, limit=limit * 3
+            folded, self._keys[lo:hi], scorer=fuzz.ratio, score_cutoff=NAME_MATCH_MIN_RATIO, limit=limit * 3
         )
         best: dict[int, NameHit] = {}
         for _, ratio, index in found:
-            pk, written, field = self._owners[index]
+            pk, written, field = self._owners[lo + index]
             if pk not in best or ratio / 100.0 > best[pk].score:
                 best[pk] = NameHit(pk, ratio / 100.0, written, field)
         return sorted(best.values(), key=lambda h: -h.score)[:limit]

@@ -23,8 +23,8 @@ from .importer import read_people
 from .lexical import LexicalIndex
 from .names import NameMatcher
 from .records import NeedSpec, PersonRecord
-from .search import Match, Searcher
-from .store import Store
+from .search import Match, PieceOwners, Searcher
+from .store import Store, int_list
 from .text import content_hash
 from .vector_index import DEFAULT_INDEX_TYPE, VectorIndex
 
@@ -76,8 +76,10 @@ class Network:
         self._index_type = index_type
         self._encoder: encoders.Encoder | None = None
         self._indexes: dict[str, VectorIndex] = {}
-        self._names: NameMatcher | None = None
+        self._names: tuple[int, NameMatcher] | None = None
         self._lexical: LexicalIndex | None = None
+        self._owners: tuple[int, PieceOwners] | None = None
+        self._lexical_generation: int | None = None
 
     def close(self) -> None:
         self.store.close()
@@ -136,15 +138,22 @@ class Network:
         """The BM25 index over people, rebuilt when the store changed since it was built."""
         if self._lexical is None:
             self._lexical = LexicalIndex(self.store.conn)
-        if self.store.get_meta("lexical_generation") != str(self.store.generation):
-            self._lexical.rebuild()
-            self.store.set_meta("lexical_generation", self.store.generation)
+        if self._lexical_generation != self.store.generation:
+            if self.store.get_meta("lexical_generation") != str(self.store.generation):
+                self._lexical.rebuild()
+                self.store.set_meta("lexical_generation", self.store.generation)
+            self._lexical_generation = self.store.generation
         return self._lexical
 
+    def _piece_owners(self) -> PieceOwners:
+        if self._owners is None or self._owners[0] != self.store.generation:
+            self._owners = (self.store.generation, PieceOwners(*self.store.piece_owners(SPACES["offers"])))
+        return self._owners[1]
+
     def _name_matcher(self) -> NameMatcher:
-        if self._names is None:
-            self._names = NameMatcher(self.store.name_table())
-        return self._names
+        if self._names is None or self._names[0] != self.store.generation:
+            self._names = (self.store.generation, NameMatcher(self.store.name_table()))
+        return self._names[1]
 
     def _ensure_model(self) -> None:
         """Vectors of two models never mix: if the model changed, re-embed everything first."""
@@ -171,16 +180,25 @@ class Network:
         records = read_people(path)
         return self.import_records(records, source=str(path), action="import")
 
+    def import_dicts(self, people: list[dict], source: str = "python") -> ImportReport:
+        """Import people given as dicts in the JSON Lines format (validated like a file, line = position)."""
+        from .records import person_from_dict
+
+        records = [(n, person_from_dict(d, source, n)) for n, d in enumerate(people, start=1)]
+        return self.import_records(records, source=source, action="import")
+
     def _resolve_ids(self, records: list[tuple[int | None, PersonRecord]], source: str) -> None:
         """Give every record an id: its own, else the id of a stored person with the same name, else a new one."""
+        unnamed = [r for _, r in records if not r.id]
+        if not unnamed:
+            return
         taken = self.store.person_ids() | {r.id for _, r in records if r.id}
         number = self.store.next_person_number()
-        for _, record in records:
-            if record.id:
-                continue
-            same_name = self.store.person_pk_by_name(record.name)
+        by_name = self.store.ids_by_name([r.name for r in unnamed])
+        for record in unnamed:
+            same_name = by_name.get(record.name.lower())
             if same_name:
-                record.id = same_name[1]
+                record.id = same_name
                 continue
             while f"p{number:04d}" in taken:
                 number += 1
@@ -210,7 +228,8 @@ class Network:
         model = self.model_name
         report = ImportReport(source)
 
-        pk_of = {r.id: self.store.person_pk(r.id) for _, r in records}
+        stored = self.store.pks_and_hashes([r.id for _, r in records])
+        pk_of = {r.id: stored[r.id][0] if r.id in stored else None for _, r in records}
         stored_items = self.store.items_of([pk for pk in pk_of.values() if pk is not None])
         reusable: dict[tuple[int, str, str], list] = {}
         for item in stored_items:
@@ -224,7 +243,7 @@ class Network:
         changed: list[PersonRecord] = []
         for _, record in records:
             pk = pk_of[record.id]
-            if pk is not None and self.store.person_row(pk)["record_hash"] == record.record_hash():
+            if pk is not None and stored[record.id][1] == record.record_hash():
                 report.unchanged.append(record.id)
                 kept_ids.update(i.item_id for i in stored_items if i.person_pk == pk)
                 continue
@@ -252,17 +271,12 @@ class Network:
         report.embedded = len(new_pieces)
 
         with self.store.transaction():
-            for record in changed:
-                fields = (record.name, record.aliases, record.text, record.tags, record.contact, record.via,
-                          record.record_hash())
-                if pk_of[record.id] is None:
-                    pk_of[record.id] = self.store.insert_person(record.id, *fields)
-                else:
-                    self.store.update_person(pk_of[record.id], *fields)
+            pk_of.update(self.store.upsert_people([
+                (r.id, r.name, r.aliases, r.text, r.tags, r.contact, r.via, r.record_hash()) for r in changed
+            ]))
             self.store.delete_items([i.item_id for i in stale])
             self.store.set_item_positions(keep_positions)
-            for item_id, when in need_whens:
-                self.store.set_need_when(item_id, when)
+            self.store.set_need_whens(need_whens)
             new_ids = self.store.new_item_ids(len(new_pieces))
             if new_pieces:
                 self.store.insert_items(
@@ -281,7 +295,6 @@ class Network:
 
     def _after_people_changed(self, records: list[PersonRecord]) -> None:
         """Hook inside the import transaction for data attached to people (links, in later versions)."""
-        self._names = None
 
     def _update_indexes(self, old_generation: int, removed_ids, new_ids, new_pieces, vectors_by_text) -> None:
         for space, kinds in SPACES.items():
@@ -324,7 +337,7 @@ class Network:
         if not item_ids:
             return {}
         rows = self.store.conn.execute(
-            f"SELECT item_id, when_text FROM needs WHERE item_id IN ({','.join('?' * len(item_ids))})", item_ids
+            f"SELECT item_id, when_text FROM needs WHERE item_id IN {int_list(item_ids)}"
         ).fetchall()
         return dict(rows)
 
@@ -357,7 +370,6 @@ class Network:
         for space, index in indexes.items():
             index.remove(item_ids)
             self._save_index(space, index)
-        self._names = None
         self.store.conn.execute("CHECKPOINT")
 
     def _after_person_removed(self, pk: int, person_id: str) -> None:
@@ -378,7 +390,7 @@ class Network:
         if not 1 <= k <= MAX_K:
             raise InputError(f"-k must be from 1 to {MAX_K}, got {k}")
         index = self._index("offers")
-        searcher = Searcher(self.store, index, self._name_matcher(), self._lexical_index())
+        searcher = Searcher(self.store, index, self._piece_owners(), self._name_matcher(), self._lexical_index())
         ranked = searcher.rank(queries, self.encoder.encode_texts(queries), k)
         min_score = self.encoder.min_score
         results = []
@@ -389,7 +401,11 @@ class Network:
             floor = max(min_score, matches[0].score - SCORE_MARGIN) if matches else min_score
             kept = [m for m in matches if m.score >= floor]
             results.append(SearchResult(query, kept, None if kept or not matches else matches[0]))
-        self.store.log_many("search", [{"q": r.query, "ids": [m.id for m in r.matches]} for r in results])
+        details = [{"q": r.query, "ids": [m.id for m in r.matches]} for r in results]
+        if len(details) == 1:
+            self.store.log("search", details[0])
+        else:
+            self.store.log_many("search", details)
         return results
 
     # ---- maintenance ----

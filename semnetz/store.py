@@ -31,6 +31,12 @@ class StoredItem:
     model: str
 
 
+def int_list(values) -> str:
+    """An SQL IN list of integers, inlined: DuckDB binds each ? parameter slowly (many per query add up to
+    tens of ms), and the values are ints we produced, so inlining is safe."""
+    return "(" + ",".join(str(int(v)) for v in values) + ")"
+
+
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + LOCK_WAIT_S
     while True:
@@ -48,6 +54,7 @@ class Store:
         self.conn = _connect(self.path)
         self.conn.execute("SET threads TO 1")  # our queries are small; spare the second core for encoding
         apply_migrations(self.conn)
+        self._generation: int | None = None
 
     def close(self) -> None:
         self.conn.close()
@@ -59,6 +66,7 @@ class Store:
             yield self
         except BaseException:
             self.conn.execute("ROLLBACK")
+            self._generation = None  # the bump (if any) was rolled back
             raise
         self.conn.execute("COMMIT")
 
@@ -72,12 +80,16 @@ class Store:
 
     @property
     def generation(self) -> int:
-        """Bumped by every change to items, so a saved FAISS index knows whether it is current."""
-        return int(self.get_meta("generation", "0"))
+        """Bumped by every change to people or items, so caches (FAISS index files, the lexical index) know
+        whether they are current. Cached: while this connection is open no other process can write."""
+        if self._generation is None:
+            self._generation = int(self.get_meta("generation", "0"))
+        return self._generation
 
     def bump_generation(self) -> int:
         generation = self.generation + 1
         self.set_meta("generation", generation)
+        self._generation = generation
         return generation
 
     # ---- people ----
@@ -85,11 +97,15 @@ class Store:
         row = self.conn.execute("SELECT pk FROM people WHERE id = ?", [person_id]).fetchone()
         return row[0] if row else None
 
-    def person_pk_by_name(self, name: str) -> tuple[int, str] | None:
-        row = self.conn.execute(
-            "SELECT pk, id FROM people WHERE lower(name) = lower(?) ORDER BY pk LIMIT 1", [name]
-        ).fetchone()
-        return (row[0], row[1]) if row else None
+    def ids_by_name(self, names: list[str]) -> dict[str, str]:
+        """lower-cased name -> id of the first stored person with that name."""
+        if not names:
+            return {}
+        rows = self.conn.execute(
+            "SELECT lower(name), arg_min(id, pk) FROM people WHERE lower(name) IN (SELECT lower(unnest(?))) "
+            "GROUP BY lower(name)", [names]
+        ).fetchall()
+        return dict(rows)
 
     def person_ids(self) -> set[str]:
         return {row[0] for row in self.conn.execute("SELECT id FROM people").fetchall()}
@@ -114,8 +130,7 @@ class Store:
         if pks is not None:
             if not pks:
                 return []
-            sql += f" WHERE pk IN ({','.join('?' * len(pks))})"
-            params = list(pks)
+            sql += f" WHERE pk IN {int_list(pks)}"
         cur = self.conn.execute(sql + " ORDER BY id", params)
         cols = [d[0] for d in cur.description]
         rows = [dict(zip(cols, r)) for r in cur.fetchall()]
@@ -127,19 +142,49 @@ class Store:
         """(pk, id, name, aliases) of everyone, for matching names."""
         return self.conn.execute("SELECT pk, id, name, aliases FROM people").fetchall()
 
-    def insert_person(self, person_id: str, name: str, aliases, text, tags, contact, via, record_hash) -> int:
-        now = datetime.now()
-        return self.conn.execute(
-            "INSERT INTO people VALUES (nextval('person_pk_seq'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING pk",
-            [person_id, name, aliases, text, tags, json.dumps(contact, ensure_ascii=False), via, record_hash, now, now],
-        ).fetchone()[0]
+    def pks_and_hashes(self, person_ids: list[str]) -> dict[str, tuple[int, str]]:
+        """id -> (pk, record hash) of the stored people among these ids (one query)."""
+        if not person_ids:
+            return {}
+        rows = self.conn.execute(
+            "SELECT p.id, p.pk, p.record_hash FROM people p JOIN (SELECT unnest(?) AS id) w USING (id)", [person_ids]
+        ).fetchall()
+        return {r[0]: (r[1], r[2]) for r in rows}
 
-    def update_person(self, pk: int, name: str, aliases, text, tags, contact, via, record_hash) -> None:
-        self.conn.execute(
-            "UPDATE people SET name = ?, aliases = ?, text = ?, tags = ?, contact = ?, via = ?, record_hash = ?, "
-            "updated_at = ? WHERE pk = ?",
-            [name, aliases, text, tags, json.dumps(contact, ensure_ascii=False), via, record_hash, datetime.now(), pk],
-        )
+    def _register(self, name: str, columns: dict):
+        import pyarrow as pa
+
+        self.conn.register(name, pa.table(columns))
+
+    def upsert_people(self, rows: list[tuple]) -> dict[str, int]:
+        """Insert or update people in bulk; rows are (id, name, aliases, text, tags, contact, via, record_hash).
+        Returns id -> pk for all of them."""
+        import pyarrow as pa
+
+        if not rows:
+            return {}
+        now = datetime.now()
+        cols = list(zip(*rows))
+        self._register("_people_batch", {
+            "id": pa.array(cols[0], pa.string()), "name": pa.array(cols[1], pa.string()),
+            "aliases": pa.array(cols[2], pa.list_(pa.string())), "text": pa.array(cols[3], pa.string()),
+            "tags": pa.array(cols[4], pa.list_(pa.string())),
+            "contact": pa.array([json.dumps(c, ensure_ascii=False) for c in cols[5]], pa.string()),
+            "via": pa.array(cols[6], pa.string()), "record_hash": pa.array(cols[7], pa.string()),
+        })
+        try:
+            self.conn.execute(
+                """UPDATE people SET name = b.name, aliases = b.aliases, text = b.text, tags = b.tags,
+                          contact = b.contact, via = b.via, record_hash = b.record_hash, updated_at = ?
+                   FROM _people_batch b WHERE people.id = b.id""", [now])
+            self.conn.execute(
+                """INSERT INTO people SELECT nextval('person_pk_seq'), b.id, b.name, b.aliases, b.text, b.tags,
+                          b.contact, b.via, b.record_hash, ?, ?
+                   FROM _people_batch b WHERE b.id NOT IN (SELECT id FROM people)""", [now, now])
+            pks = dict(self.conn.execute("SELECT p.id, p.pk FROM people p JOIN _people_batch b USING (id)").fetchall())
+        finally:
+            self.conn.unregister("_people_batch")
+        return pks
 
     def delete_person(self, pk: int) -> list[int]:
         """Delete a person and everything attached; returns the removed item ids."""
@@ -154,8 +199,7 @@ class Store:
             return []
         rows = self.conn.execute(
             "SELECT item_id, person_pk, kind, pos, text, content_hash, model FROM items "
-            f"WHERE person_pk IN ({','.join('?' * len(pks))}) ORDER BY person_pk, kind, pos",
-            list(pks),
+            f"WHERE person_pk IN {int_list(pks)} ORDER BY person_pk, kind, pos"
         ).fetchall()
         return [StoredItem(*r) for r in rows]
 
@@ -164,8 +208,7 @@ class Store:
             return {}
         rows = self.conn.execute(
             "SELECT item_id, person_pk, kind, pos, text, content_hash, model FROM items "
-            f"WHERE item_id IN ({','.join('?' * len(item_ids))})",
-            [int(i) for i in item_ids],
+            f"WHERE item_id IN {int_list(item_ids)}"
         ).fetchall()
         return {r[0]: StoredItem(*r) for r in rows}
 
@@ -201,8 +244,14 @@ class Store:
             self.conn.unregister("_new_items")
 
     def set_item_positions(self, updates: list[tuple[int, int]]) -> None:
-        for item_id, pos in updates:
-            self.conn.execute("UPDATE items SET pos = ? WHERE item_id = ?", [pos, item_id])
+        if not updates:
+            return
+        ids, positions = zip(*updates)
+        self._register("_positions", {"item_id": list(ids), "pos": list(positions)})
+        try:
+            self.conn.execute("UPDATE items SET pos = b.pos FROM _positions b WHERE items.item_id = b.item_id")
+        finally:
+            self.conn.unregister("_positions")
 
     def replace_vectors(self, item_ids: list[int], vectors: np.ndarray | None, model: str) -> None:
         """New vectors (and model) for existing items; the item ids, and so the FAISS ids, stay."""
@@ -228,10 +277,9 @@ class Store:
 
     def delete_items(self, item_ids: list[int]) -> None:
         for start in range(0, len(item_ids), 1000):
-            chunk = [int(i) for i in item_ids[start:start + 1000]]
-            marks = ",".join("?" * len(chunk))
-            self.conn.execute(f"DELETE FROM needs WHERE item_id IN ({marks})", chunk)
-            self.conn.execute(f"DELETE FROM items WHERE item_id IN ({marks})", chunk)
+            chunk = int_list(item_ids[start:start + 1000])
+            self.conn.execute(f"DELETE FROM needs WHERE item_id IN {chunk}")
+            self.conn.execute(f"DELETE FROM items WHERE item_id IN {chunk}")
 
     def vectors(self, kinds: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, set[str]]:
         """(item ids, vectors, models used) of every item of these kinds, for rebuilding an index."""
@@ -247,37 +295,22 @@ class Store:
 
     def item_owners(self, item_ids: list[int]) -> dict[int, int]:
         """item id -> person pk."""
-        out: dict[int, int] = {}
-        for start in range(0, len(item_ids), 10000):
-            chunk = [int(i) for i in item_ids[start:start + 10000]]
-            out.update(self.conn.execute(
-                f"SELECT item_id, person_pk FROM items WHERE item_id IN ({','.join('?' * len(chunk))})", chunk
-            ).fetchall())
-        return out
-
-    def piece_vectors(self, pks: list[int], kinds: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(item ids, their person pks, vectors) of all pieces of these kinds of the given people."""
-        if not pks:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros((0, 1), np.float32)
-        result = self.conn.execute(
-            f"SELECT item_id, person_pk, vector FROM items WHERE person_pk IN ({','.join('?' * len(pks))}) "
-            f"AND kind IN ({','.join('?' * len(kinds))})",
-            [*pks, *kinds],
-        ).fetchnumpy()
-        ids = np.asarray(result["item_id"], dtype=np.int64)
-        if len(ids) == 0:
-            return ids, np.zeros(0, np.int64), np.zeros((0, 1), np.float32)
-        return ids, np.asarray(result["person_pk"], dtype=np.int64), np.stack(result["vector"]).astype(np.float32)
+        if not item_ids:
+            return {}
+        return dict(self.conn.execute(f"SELECT item_id, person_pk FROM items WHERE item_id IN {int_list(item_ids)}").fetchall())
 
     def piece_texts(self, item_ids: list[int]) -> dict[int, tuple[str, str]]:
         """item id -> (text, kind)."""
         if not item_ids:
             return {}
-        rows = self.conn.execute(
-            f"SELECT item_id, text, kind FROM items WHERE item_id IN ({','.join('?' * len(item_ids))})",
-            [int(i) for i in item_ids],
-        ).fetchall()
+        rows = self.conn.execute(f"SELECT item_id, text, kind FROM items WHERE item_id IN {int_list(item_ids)}").fetchall()
         return {r[0]: (r[1], r[2]) for r in rows}
+
+    def piece_owners(self, kinds: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """(item ids, person pks) of every piece of these kinds."""
+        kinds_sql = ",".join(f"'{k}'" for k in kinds)  # our own constants
+        result = self.conn.execute(f"SELECT item_id, person_pk FROM items WHERE kind IN ({kinds_sql})").fetchnumpy()
+        return np.asarray(result["item_id"], dtype=np.int64), np.asarray(result["person_pk"], dtype=np.int64)
 
     def models_in_use(self) -> set[str]:
         return {r[0] for r in self.conn.execute("SELECT DISTINCT model FROM items").fetchall()}
@@ -287,12 +320,28 @@ class Store:
 
     # ---- needs ----
     def insert_needs(self, rows: list[tuple[int, str | None]]) -> None:
-        now = datetime.now()
-        for item_id, when_text in rows:
-            self.conn.execute("INSERT INTO needs VALUES (?, ?, 'open', ?)", [item_id, when_text, now])
+        import pyarrow as pa
 
-    def set_need_when(self, item_id: int, when_text: str | None) -> None:
-        self.conn.execute("UPDATE needs SET when_text = ? WHERE item_id = ?", [when_text, item_id])
+        if not rows:
+            return
+        ids, whens = zip(*rows)
+        self._register("_needs_batch", {"item_id": pa.array(ids, pa.int64()), "when_text": pa.array(whens, pa.string())})
+        try:
+            self.conn.execute("INSERT INTO needs SELECT item_id, when_text, 'open', ? FROM _needs_batch", [datetime.now()])
+        finally:
+            self.conn.unregister("_needs_batch")
+
+    def set_need_whens(self, rows: list[tuple[int, str | None]]) -> None:
+        import pyarrow as pa
+
+        if not rows:
+            return
+        ids, whens = zip(*rows)
+        self._register("_whens", {"item_id": pa.array(ids, pa.int64()), "when_text": pa.array(whens, pa.string())})
+        try:
+            self.conn.execute("UPDATE needs SET when_text = b.when_text FROM _whens b WHERE needs.item_id = b.item_id")
+        finally:
+            self.conn.unregister("_whens")
 
     # ---- audit log ----
     def log(self, action: str, detail: dict) -> None:

@@ -200,7 +200,7 @@ def test_stats(run, small_network):
     stats = json.loads(run("stats", "--json").output)
     assert (stats["people"], stats["offers"], stats["needs"], stats["about_clauses"]) == (4, 4, 1, 8)
     assert stats["index_vectors"] == {"offers": 12, "needs": 1}
-    assert stats["model"] == "fake" and stats["index_type"] == "Flat"
+    assert stats["model"] == "fake" and stats["index_type"] == "SQfp16"
     run("reindex")
     assert json.loads(run("stats", "--json").output)["last_reindex"] is not None
     assert "people" in run("stats").output
