@@ -85,23 +85,29 @@ def _read_batch(path: str) -> list[str]:
 @click.argument("query", required=False)
 @click.option("-k", "k", type=click.IntRange(1, 1000), default=5, show_default=True, help="How many people at most.")
 @click.option("--all", "include_all", is_flag=True, help="Show the best k even if they fit poorly.")
+@click.option("--hops", type=click.IntRange(1, 3), default=2, show_default=True,
+              help="Also find people this many links away (1 = direct contacts only).")
+@click.option("--when", help='When you need it ("Samstagabend", "morgen"): people whose availability contradicts '
+                             'it move down.')
+@click.option("--tag", "tags", multiple=True, help="Only people with this tag (repeatable: any of them).")
 @click.option("--batch", "batch_file", type=click.Path(dir_okay=False),
               help="Read one query per line (text, or JSON lines with \"q\"); write one JSON line per query.")
 @json_option
 @network_options
-def search(net, query, k, include_all, batch_file, as_json):
-    """People who fit a need, best first, each with a score and why."""
+def search(net, query, k, include_all, hops, when, tags, batch_file, as_json):
+    """People who fit a need, best first, each with a score, why, and how to reach them."""
     from . import render
 
+    options = dict(k=k, include_all=include_all, hops=hops, when=when, tags=list(tags))
     if batch_file:
         if query:
             raise InputError("give either a QUERY or --batch FILE, not both")
-        for result in net.search_batch(_read_batch(batch_file), k=k, include_all=include_all):
+        for result in net.search_batch(_read_batch(batch_file), **options):
             click.echo(render.json_line(result.to_json()))
         return
     if not query:
         raise InputError('say what you need, e.g. semnetz "brauche Handwerker"')
-    result = net.search(query, k=k, include_all=include_all)
+    result = net.search(query, **options)
     if as_json:
         for match in result.matches:
             click.echo(render.json_line(match.to_json()))
@@ -240,6 +246,101 @@ def list_(net, as_json):
             click.echo(render.json_line(row))
         return
     click.echo(render.people_table(rows) if rows else "Nobody in your network yet: semnetz import FILE")
+
+
+# ---------------------------------------------------------------- who knows whom
+@cli.command()
+@click.argument("person_a")
+@click.argument("person_b")
+@click.option("--relation", help='Who B is to A, e.g. "Schwester", "Kollege".')
+@click.option("--strength", type=float, help="How close they are, from 0 to 1.")
+@network_options
+def link(net, person_a, person_b, relation, strength):
+    """Record that A knows B."""
+    net.link(person_a, person_b, relation, strength)
+    click.echo(f"Linked {person_a} -> {person_b}" + (f" ({relation})" if relation else ""))
+
+
+@cli.command()
+@click.argument("person_a")
+@click.argument("person_b")
+@network_options
+def unlink(net, person_a, person_b):
+    """Remove the link between A and B."""
+    net.unlink(person_a, person_b)
+    click.echo(f"Unlinked {person_a} and {person_b}")
+
+
+# ---------------------------------------------------------------- needs and introductions
+@cli.group(cls=click.Group)
+def need():
+    """Add needs: semnetz need add --by ID "suche größere Wohnung" --when "bis März"."""
+
+
+@need.command(name="add")
+@click.argument("text")
+@click.option("--by", "person_id", required=True, help="Id of the person who needs it.")
+@click.option("--when", help='By when or from when: "bis März", "nächste Woche", "ASAP", "2027-03-01".')
+@network_options
+def need_add(net, text, person_id, when):
+    """Add a need to a person."""
+    need_id = net.add_need(person_id, text, when)
+    click.echo(f"Added need {need_id} for {person_id}")
+
+
+@cli.command()
+@click.option("--status", help="Only needs with this status: open, matched, fulfilled, expired.")
+@json_option
+@network_options
+def needs(net, status, as_json):
+    """Needs in the network, soonest first."""
+    from . import render
+
+    rows = net.needs(status)
+    if as_json:
+        for row in rows:
+            click.echo(render.json_line(row.to_json()))
+        return
+    click.echo(render.needs_table(rows) if rows else "No needs recorded.")
+
+
+@cli.command()
+@click.option("--for", "person_id", help="Which open needs this person could meet (instead of all needs).")
+@click.option("-k", "k", type=click.IntRange(1, 100), default=3, show_default=True, help="Proposals per need.")
+@click.option("--all", "include_all", is_flag=True, help="Also proposals that fit poorly.")
+@json_option
+@network_options
+def match(net, person_id, k, include_all, as_json):
+    """Proposed introductions: who could meet each open need."""
+    from . import render
+
+    proposals = net.match(person_id, k=k, include_all=include_all)
+    if as_json:
+        for proposal in proposals:
+            click.echo(render.json_line(proposal.to_json()))
+        return
+    click.echo(render.proposals_text(proposals) if proposals else "No proposals: no open need fits anyone's offers.")
+
+
+@cli.command()
+@click.argument("need_id", type=int)
+@click.argument("person_id")
+@network_options
+def intro(net, need_id, person_id):
+    """Record that you introduced PERSON_ID to the one with NEED_ID."""
+    row = net.intro(need_id, person_id)
+    click.echo(f"Introduced {person_id} to {row.person_id} for need {need_id} (\"{row.text}\")")
+
+
+@cli.command()
+@click.argument("need_id", type=int)
+@click.argument("person_id")
+@click.option("--helped/--not-helped", required=True, help="Did PERSON_ID help with the need?")
+@network_options
+def outcome(net, need_id, person_id, helped):
+    """Record how an introduction went."""
+    net.outcome(need_id, person_id, helped)
+    click.echo(f"Recorded: {person_id} {'helped' if helped else 'did not help'} with need {need_id}")
 
 
 # ---------------------------------------------------------------- maintenance

@@ -63,6 +63,34 @@ def m001_people_items_log(conn):
     conn.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
 
 
+@migration
+def m002_links_need_dates_intros(conn):
+    # Who knows whom: from_pk lists to_pk in their "knows"; relation says who to_pk is to from_pk ("Bruder").
+    conn.execute(
+        """CREATE TABLE edges (
+            from_pk INTEGER NOT NULL,
+            to_pk INTEGER NOT NULL,
+            relation VARCHAR,
+            strength DOUBLE,               -- 0..1, NULL = not said
+            created_at TIMESTAMP NOT NULL,
+            PRIMARY KEY (from_pk, to_pk)
+        )"""
+    )
+    conn.execute("ALTER TABLE needs ADD COLUMN due_from DATE")
+    conn.execute("ALTER TABLE needs ADD COLUMN due_until DATE")
+    conn.execute("CREATE SEQUENCE intro_seq START 1")
+    conn.execute(
+        """CREATE TABLE intros (
+            intro_id INTEGER PRIMARY KEY,
+            need_item_id BIGINT NOT NULL,
+            person_pk INTEGER NOT NULL,    -- the person introduced to the one in need
+            status VARCHAR NOT NULL,       -- 'introduced' | 'helped' | 'not_helped'
+            created_at TIMESTAMP NOT NULL,
+            updated_at TIMESTAMP NOT NULL
+        )"""
+    )
+
+
 def apply_migrations(conn) -> list[str]:
     """Apply every migration not yet recorded; returns the names applied."""
     conn.execute("CREATE TABLE IF NOT EXISTS migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")

@@ -9,9 +9,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -19,11 +20,15 @@ import numpy as np
 from . import encoders
 from .errors import InputError, SemnetzError, UnknownPersonError
 from .home import DB_FILENAME, INDEX_DIRNAME, MODEL_ENVVAR, resolve_home
+from .graph import DEFAULT_HOPS, MAX_HOPS, ME, Reach, compute_reach
 from .importer import read_people
 from .lexical import LexicalIndex
+from .links import Link, LinkTable
+from .needs_store import NeedTable
 from .names import NameMatcher
 from .records import NeedSpec, PersonRecord
-from .search import Match, PieceOwners, Searcher
+from .search import Match, PieceOwners, Scope, Searcher
+from .when import availability_fit, parse_when, read_availability
 from .store import Store, int_list
 from .text import content_hash
 from .vector_index import DEFAULT_INDEX_TYPE, VectorIndex
@@ -31,8 +36,13 @@ from .vector_index import DEFAULT_INDEX_TYPE, VectorIndex
 # Vector spaces, each its own FAISS index: what people offer or are, and what they need.
 SPACES = {"offers": ("about", "offer", "offer_part"), "needs": ("need",)}
 ENCODE_BATCH = 512
-# Besides the encoder's minimum score, a result more than this far below the best one is not shown.
-SCORE_MARGIN = 0.15
+# Besides the encoder's minimum score, a result whose fit is more than this far below the best fit is not shown.
+SCORE_MARGIN = 0.2
+# A person who helped after an introduction gets this much added to their score, for up to 3 such outcomes.
+HELPED_BONUS = 0.03
+HELPED_MAX_COUNTED = 3
+# With a wanted time (--when): fit is multiplied by this, by what the person says about their availability.
+AVAILABILITY_FACTOR = {"fits": 1.05, "contradicts": 0.75, "unknown": 1.0}
 MAX_K = 1000
 
 
@@ -80,6 +90,13 @@ class Network:
         self._lexical: LexicalIndex | None = None
         self._owners: tuple[int, PieceOwners] | None = None
         self._lexical_generation: int | None = None
+        self._reach: tuple[tuple[int, int], Reach] | None = None
+        self._scopes: dict = {}
+        self._availability: tuple[int, dict] | None = None
+        self._bridge = None
+        self._nominees = None
+        self.links = LinkTable(self.store.conn)
+        self.need_table = NeedTable(self.store.conn)
 
     def close(self) -> None:
         self.store.close()
@@ -219,11 +236,22 @@ class Network:
                 if knows.id == record.id:
                     raise InputError("a person cannot 'know' themselves", source, line)
 
+    def _parse_need_dates(self, records: list[tuple[int | None, PersonRecord]], source: str) -> dict:
+        """(person id, need position) -> (when, from, until), parsed before anything is written."""
+        today = date.today()
+        out = {}
+        for line, record in records:
+            for pos, need in enumerate(record.needs):
+                parsed = parse_when(need.when, today, source, line) if need.when else None
+                out[(record.id, pos)] = (need.when, parsed.start if parsed else None, parsed.end if parsed else None)
+        return out
+
     def import_records(self, records: list[tuple[int | None, PersonRecord]], source: str = "python",
                        action: str = "import") -> ImportReport:
         """Upsert people; only pieces whose text changed are re-embedded. All or nothing."""
         self._resolve_ids(records, source)
         self._check_references(records, source)
+        need_dates = self._parse_need_dates(records, source)
         self._ensure_model()
         model = self.model_name
         report = ImportReport(source)
@@ -237,9 +265,9 @@ class Network:
                 reusable.setdefault((item.person_pk, item.kind, item.content_hash), []).append(item)
 
         keep_positions: list[tuple[int, int]] = []
-        need_whens: list[tuple[int, str | None]] = []
+        need_whens: list[tuple] = []
         kept_ids: set[int] = set()
-        new_pieces: list[tuple[PersonRecord, str, int, str, str, str | None]] = []
+        new_pieces: list[tuple[PersonRecord, str, int, str, str]] = []
         changed: list[PersonRecord] = []
         for _, record in records:
             pk = pk_of[record.id]
@@ -258,11 +286,10 @@ class Network:
                     if item.pos != pos:
                         keep_positions.append((item.item_id, pos))
                     if kind == "need":
-                        need_whens.append((item.item_id, record.needs[pos].when))
+                        need_whens.append((item.item_id, *need_dates[(record.id, pos)]))
                     report.reused += 1
                 else:
-                    when = record.needs[pos].when if kind == "need" else None
-                    new_pieces.append((record, kind, pos, text, digest, when))
+                    new_pieces.append((record, kind, pos, text, digest))
         stale = [i for i in stored_items if i.item_id not in kept_ids]
 
         # Encode outside the transaction (the slow part); unique texts once.
@@ -276,7 +303,7 @@ class Network:
             ]))
             self.store.delete_items([i.item_id for i in stale])
             self.store.set_item_positions(keep_positions)
-            self.store.set_need_whens(need_whens)
+            self.need_table.set_whens(need_whens)
             new_ids = self.store.new_item_ids(len(new_pieces))
             if new_pieces:
                 self.store.insert_items(
@@ -284,17 +311,28 @@ class Network:
                     [p[2] for p in new_pieces], [p[3] for p in new_pieces], [p[4] for p in new_pieces], model,
                     np.stack([vectors_by_text[p[3]] for p in new_pieces]),
                 )
-                self.store.insert_needs([(int(i), p[5]) for i, p in zip(new_ids, new_pieces) if p[1] == "need"])
-            self._after_people_changed(changed)
+                self.need_table.insert([(int(i), *need_dates[(p[0].id, p[2])])
+                                        for i, p in zip(new_ids, new_pieces) if p[1] == "need"])
+            self._write_links(changed, pk_of)
             self.store.log(action, {"source": source, "added": report.added, "updated": report.updated,
                                     "unchanged": len(report.unchanged), "embedded": report.embedded})
             old_generation = self.store.generation
             self.store.bump_generation()
+            self._bump_graph()
         self._update_indexes(old_generation, [i.item_id for i in stale], new_ids, new_pieces, vectors_by_text)
         return report
 
-    def _after_people_changed(self, records: list[PersonRecord]) -> None:
-        """Hook inside the import transaction for data attached to people (links, in later versions)."""
+    def _write_links(self, records: list[PersonRecord], pk_of: dict[str, int]) -> None:
+        """Links from "knows" (added or updated, never removed by an import) and from "via"."""
+        ids = {k.id for r in records for k in r.knows} | {r.via for r in records if r.via}
+        missing = [i for i in ids if i not in pk_of]
+        pk_of = {**pk_of, **{i: v[0] for i, v in self.store.pks_and_hashes(missing).items()}}
+        self.links.upsert([Link(pk_of[r.id], pk_of[k.id], k.relation, k.strength) for r in records for k in r.knows])
+        self.links.ensure([(pk_of[r.via], pk_of[r.id]) for r in records if r.via])
+
+    def _bump_graph(self) -> None:
+        self.store.set_meta("graph_generation", int(self.store.get_meta("graph_generation", "0")) + 1)
+        self._reach = None
 
     def _update_indexes(self, old_generation: int, removed_ids, new_ids, new_pieces, vectors_by_text) -> None:
         for space, kinds in SPACES.items():
@@ -342,7 +380,11 @@ class Network:
         return dict(rows)
 
     def _knows_of(self, pk: int) -> list:
-        return []
+        from .records import KnowsSpec
+
+        links = self.links.outgoing(pk)
+        ids = {r["pk"]: r["id"] for r in self.store.people_rows([l.to_pk for l in links])}
+        return [KnowsSpec(ids[l.to_pk], l.relation, l.strength) for l in links if l.to_pk in ids]
 
     def edit(self, person_id: str, changes: dict) -> PersonRecord:
         """Change some fields of a person (a dict in the import format, minus the id)."""
@@ -362,8 +404,12 @@ class Network:
             raise UnknownPersonError(person_id)
         indexes = {space: self._index(space) for space in SPACES}
         with self.store.transaction():
+            need_ids = [n.need_id for n in self.need_table.rows(person_pk=pk)]
             item_ids = self.store.delete_person(pk)
-            self._after_person_removed(pk, person_id)
+            self.links.remove_person(pk)
+            self.need_table.remove_person(pk, need_ids)
+            self.store.conn.execute("UPDATE people SET via = NULL WHERE via = ?", [person_id])
+            self._bump_graph()
             self.store.scrub_from_log(person_id)
             self.store.log("remove", {"removed": 1, "pieces": len(item_ids)})
             self.store.bump_generation()
@@ -372,41 +418,244 @@ class Network:
             self._save_index(space, index)
         self.store.conn.execute("CHECKPOINT")
 
-    def _after_person_removed(self, pk: int, person_id: str) -> None:
-        """Hook inside the remove transaction for data attached to people."""
-
     def list_people(self) -> list[dict]:
         return self.store.people_rows()
 
     # ---- searching ----
-    def search(self, query: str, k: int = 5, include_all: bool = False) -> SearchResult:
-        return self.search_batch([query], k=k, include_all=include_all)[0]
+    def search(self, query: str, k: int = 5, include_all: bool = False, hops: int = DEFAULT_HOPS,
+               when: str | None = None, tags: list[str] | None = None) -> SearchResult:
+        return self.search_batch([query], k=k, include_all=include_all, hops=hops, when=when, tags=tags)[0]
 
-    def search_batch(self, queries: list[str], k: int = 5, include_all: bool = False) -> list[SearchResult]:
-        """Rank people for many queries at once (one encoder call, one FAISS batch, one log write)."""
+    def search_batch(self, queries: list[str], k: int = 5, include_all: bool = False, hops: int = DEFAULT_HOPS,
+                     when: str | None = None, tags: list[str] | None = None) -> list[SearchResult]:
+        """Rank people for many queries at once (one encoder call, one FAISS batch, one log write).
+
+        People more than ``hops`` links away (1 = direct contacts only, at most 3) or without one of ``tags``
+        are not searched at all; ``when`` ("Samstagabend") moves people whose stated availability contradicts
+        it down. See README, "What a score means".
+        """
         queries = [q.strip() for q in queries]
         if any(not q for q in queries):
             raise InputError("empty query: say what you need, e.g. semnetz \"brauche Handwerker\"")
         if not 1 <= k <= MAX_K:
             raise InputError(f"-k must be from 1 to {MAX_K}, got {k}")
+        if not 1 <= hops <= MAX_HOPS:
+            raise InputError(f"--hops must be from 1 to {MAX_HOPS}, got {hops}")
         index = self._index("offers")
-        searcher = Searcher(self.store, index, self._piece_owners(), self._name_matcher(), self._lexical_index())
-        ranked = searcher.rank(queries, self.encoder.encode_texts(queries), k)
+        scope, availability = self._scope(hops, tuple(sorted(tags or ())), when)
+        searcher = self._searcher(index)
+        ranked = searcher.rank(queries, self.encoder.encode_texts(queries), k, scope)
         min_score = self.encoder.min_score
         results = []
         for query, matches in zip(queries, ranked):
+            self._describe(matches, hops, availability)
             if include_all:
                 results.append(SearchResult(query, matches))
                 continue
-            floor = max(min_score, matches[0].score - SCORE_MARGIN) if matches else min_score
-            kept = [m for m in matches if m.score >= floor]
-            results.append(SearchResult(query, kept, None if kept or not matches else matches[0]))
+            floor = max(min_score, max((m.fit for m in matches), default=0) - SCORE_MARGIN)
+            kept = [m for m in matches if m.fit >= floor]
+            results.append(SearchResult(query, kept, None if kept or not matches else max(matches, key=lambda m: m.fit)))
         details = [{"q": r.query, "ids": [m.id for m in r.matches]} for r in results]
         if len(details) == 1:
             self.store.log("search", details[0])
         else:
             self.store.log_many("search", details)
         return results
+
+    def _searcher(self, index: VectorIndex) -> Searcher:
+        bridge = self._service_bridge()
+        return Searcher(self.store, index, self._piece_owners(), self._name_matcher(), self._lexical_index(),
+                        bridge, self._service_people(bridge, index))
+
+    def _service_bridge(self):
+        """Needs-to-roles background knowledge for the current encoder (None if models/services.jsonl is absent)."""
+        from .services import ServiceBridge
+
+        if self._bridge is None or self._bridge[0] != self.model_name:
+            cache_dir = encoders.MODELS_DIR / "cache"
+            self._bridge = (self.model_name, ServiceBridge.load(self.encoder, encoders.MODELS_DIR, cache_dir))
+        return self._bridge[1]
+
+    def _service_people(self, bridge, index: VectorIndex) -> dict[int, list[int]]:
+        """For each service, the people whose pieces best match its role names (saved next to the index)."""
+        from .services import BRIDGE_CANDIDATES
+
+        if bridge is None or len(index) == 0:
+            return {}
+        key = (self.store.generation, self.model_name)
+        if self._nominees is not None and self._nominees[0] == key:
+            return self._nominees[1]
+        path = self.home / INDEX_DIRNAME / "service_people.json"
+        try:
+            saved = json.loads(path.read_text())
+            if saved["generation"] == key[0] and saved["model"] == key[1] and saved["services"] == len(bridge.services):
+                nominees = {int(j): pks for j, pks in saved["people"].items()}
+                self._nominees = (key, nominees)
+                return nominees
+        except (OSError, ValueError, KeyError):
+            pass
+        scores, ids = index.search(bridge.role_vectors, min(len(index), BRIDGE_CANDIDATES * 4))
+        owner = self._piece_owners().owner
+        best: dict[int, dict[int, float]] = {}
+        for role, (row_scores, row) in enumerate(zip(scores, ids)):
+            per_person = best.setdefault(int(bridge.role_service[role]), {})
+            for score, item in zip(row_scores.tolist(), row.tolist()):
+                pk = owner.get(int(item))
+                if pk is not None and score > per_person.get(pk, -1.0):
+                    per_person[pk] = score
+        nominees = {j: sorted(people, key=lambda pk: -people[pk])[:BRIDGE_CANDIDATES] for j, people in best.items()}
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({"generation": key[0], "model": key[1], "services": len(bridge.services),
+                                   "people": nominees}))
+        tmp.replace(path)
+        self._nominees = (key, nominees)
+        return nominees
+
+    # ---- who can reach whom ----
+    def reach(self) -> Reach:
+        """Paths from the user to everyone (cached until people or links change)."""
+        key = (self.store.generation, int(self.store.get_meta("graph_generation", "0")))
+        if self._reach is None or self._reach[0] != key:
+            direct = np.array([r[0] for r in self.store.conn.execute("SELECT pk FROM people WHERE via IS NULL").fetchall()],
+                              dtype=np.int64)
+            n_pks = self.store.conn.execute("SELECT coalesce(max(pk), 0) FROM people").fetchone()[0]
+            self._reach = (key, compute_reach(int(n_pks), direct, self.links.arrays()))
+            self._scopes = {}
+        return self._reach[1]
+
+    def _scope(self, hops: int, tags: tuple[str, ...], when: str | None) -> tuple[Scope, dict[int, str]]:
+        """Who may be found (reachable within hops, with a tag) and how their fit is weighted."""
+        reach = self.reach()
+        key = (hops, tags)
+        if key not in self._scopes:
+            allowed = set(reach.reachable(hops).tolist())
+            if tags:
+                rows = self.store.conn.execute(
+                    "SELECT pk FROM people WHERE len(list_intersect(tags, ?)) > 0", [list(tags)]).fetchall()
+                allowed &= {r[0] for r in rows}
+            everyone = len(allowed) == self.store.count("people")
+            owners = self._piece_owners()
+            items = None if everyone else owners.items_of(sorted(allowed))[0]
+            helped = self.need_table.helped_counts()
+            bonus = np.zeros(len(reach.reach[hops]), dtype=np.float32)
+            for pk, count in helped.items():
+                if pk < len(bonus):
+                    bonus[pk] = HELPED_BONUS * min(count, HELPED_MAX_COUNTED)
+            self._scopes[key] = Scope(None if everyone else allowed, items, reach.reach[hops].astype(np.float32), bonus)
+        scope = self._scopes[key]
+        if not when:
+            return scope, {}
+        wanted = read_availability(when, date.today())
+        if not wanted.known:
+            parse_when(when)  # raises a clear error if it is no time expression at all
+            return scope, {}
+        weight = scope.weight.copy()
+        verdicts = {pk: availability_fit(wanted, offered) for pk, offered in self._availabilities().items()}
+        for pk, verdict in verdicts.items():
+            if pk < len(weight):
+                weight[pk] *= AVAILABILITY_FACTOR[verdict]
+        return Scope(scope.allowed_pks, scope.allowed_items, weight, scope.bonus), verdicts
+
+    def _availabilities(self) -> dict:
+        """What each person's text and offers say about when they are available (cached)."""
+        if self._availability is None or self._availability[0] != self.store.generation:
+            rows = self.store.conn.execute(
+                "SELECT p.pk, concat_ws(' ', p.text, string_agg(i.text, ' ')) FROM people p "
+                "LEFT JOIN items i ON i.person_pk = p.pk AND i.kind = 'offer' GROUP BY p.pk, p.text"
+            ).fetchall()
+            self._availability = (self.store.generation, {pk: read_availability(text) for pk, text in rows})
+        return self._availability[1]
+
+    def _describe(self, matches: list[Match], hops: int, availability: dict[int, str]) -> None:
+        """Fill in each match's path from the user and how to reach them."""
+        reach = self.reach()
+        paths = {m.person_pk: reach.path(m.person_pk, hops) for m in matches}
+        hop_pairs = [(p[i], p[i + 1]) for p in paths.values() for i in range(len(p) - 1)]
+        links = self.links.between(hop_pairs)
+        names = self._name_matcher().id_and_name
+        for m in matches:
+            path = paths[m.person_pk]
+            m.path = [ME] + [names[pk][0] for pk in path]
+            if availability:
+                m.availability = availability.get(m.person_pk, "unknown")
+            if len(path) <= 1:
+                m.how = "direct contact"
+                continue
+            steps = []
+            for a, b in zip(path, path[1:]):
+                link = links.get((a, b))
+                steps.append(names[b][1] + (f" ({link.relation})" if link and link.relation else ""))
+            m.how = f"ask {names[path[0]][1]} to introduce you to {steps[0]}" + "".join(
+                f", who knows {step}" for step in steps[1:])
+
+    # ---- links ----
+    def link(self, a: str, b: str, relation: str | None = None, strength: float | None = None) -> None:
+        """Record that a knows b (relation: who b is to a, e.g. "Bruder"; strength 0..1)."""
+        pk_a, pk_b = self._pk(a), self._pk(b)
+        if pk_a == pk_b:
+            raise InputError(f"cannot link {a} to themself")
+        if strength is not None and not 0.0 <= strength <= 1.0:
+            raise InputError(f"--strength must be from 0 to 1, got {strength}")
+        with self.store.transaction():
+            self.links.upsert([Link(pk_a, pk_b, relation or None, strength)])
+            self.store.log("link", {"from": a, "to": b, "relation": relation, "strength": strength})
+            self._bump_graph()
+
+    def unlink(self, a: str, b: str) -> None:
+        pk_a, pk_b = self._pk(a), self._pk(b)
+        with self.store.transaction():
+            if not self.links.remove(pk_a, pk_b):
+                raise InputError(f"{a} and {b} are not linked")
+            self.store.log("unlink", {"from": a, "to": b})
+            self._bump_graph()
+
+    def _pk(self, person_id: str) -> int:
+        pk = self.store.person_pk(person_id)
+        if pk is None:
+            raise UnknownPersonError(person_id)
+        return pk
+
+    # ---- needs and introductions ----
+    def add_need(self, person_id: str, text: str, when: str | None = None) -> int:
+        """Add a need to a person; returns its need id."""
+        text = text.strip()
+        if not text:
+            raise InputError("the need is empty: say what is needed")
+        record = self.get(person_id)
+        if when:
+            parse_when(when)  # a clear error before anything is written
+        changes = {"needs": [{"text": n.text, "when": n.when} for n in record.needs] + [{"text": text, "when": when}]}
+        self.edit(person_id, changes)
+        need_ids = [n.need_id for n in self.need_table.rows(person_pk=self._pk(person_id)) if n.text == text]
+        return max(need_ids)
+
+    def needs(self, status: str | None = None) -> list:
+        """Needs, soonest first; past their date they are 'expired'."""
+        from .needs_store import NEED_STATUSES
+
+        if status is not None and status not in NEED_STATUSES:
+            raise InputError(f"unknown status '{status}' (one of: {', '.join(NEED_STATUSES)})")
+        self.need_table.expire(date.today())
+        return self.need_table.rows(status=status)
+
+    def match(self, person_id: str | None = None, k: int = 3, include_all: bool = False) -> list:
+        """Proposed introductions: for every open need the people who fit it, or for one person the needs
+        their offers could meet."""
+        from . import matching
+
+        if person_id is not None:
+            return matching.needs_for_person(self, person_id, k=k, include_all=include_all)
+        return matching.match_needs(self, k=k, include_all=include_all)
+
+    def intro(self, need_id: int, person_id: str):
+        from . import matching
+
+        return matching.introduce(self, need_id, person_id)
+
+    def outcome(self, need_id: int, person_id: str, helped: bool):
+        from . import matching
+
+        return matching.record_outcome(self, need_id, person_id, helped)
 
     # ---- maintenance ----
     def reindex(self, reason: str = "reindex") -> dict:

@@ -34,14 +34,23 @@ def _why_width(fixed_chars: int) -> int:
     return max(WHY_MIN_CHARS, shutil.get_terminal_size((120, 24)).columns - fixed_chars)
 
 
+def _reach_label(m) -> str:
+    if len(m.path) <= 2:
+        return "direct"
+    return f"via {m.how.split(' to introduce you to ')[0].removeprefix('ask ')}"
+
+
 def matches_table(matches) -> str:
-    rows = [[i, m.name, f"{m.score:.2f}", m.id] for i, m in enumerate(matches, start=1)]
-    fixed = max((len(r[1]) + len(r[3]) for r in rows), default=20) + 20
+    rows = [[i, m.name, f"{m.score:.2f}", _reach_label(m), m.id] for i, m in enumerate(matches, start=1)]
+    fixed = max((len(r[1]) + len(r[3]) + len(r[4]) for r in rows), default=20) + 22
     width = _why_width(fixed)
     for row, m in zip(rows, matches):
         label = {"name": "name: ", "alias": "known as: "}.get(m.why_kind, "")
-        row.insert(3, shorten(label + m.why, width))
-    return table(rows, ["#", "name", "score", "why", "id"])
+        when = {"fits": " [time fits]", "contradicts": " [time does not fit]"}.get(m.availability or "", "")
+        row.insert(3, shorten(label + m.why, width) + when)
+    out = table(rows, ["#", "name", "score", "why", "reach", "id"])
+    intros = [f"  {m.name}: {m.how}" for m in matches if len(m.path) > 2]
+    return out + ("\n\nHow to reach them:\n" + "\n".join(intros) if intros else "")
 
 
 def nothing_fits(result, min_score: float) -> str:
@@ -94,3 +103,18 @@ def stats_text(stats: dict) -> str:
             value = ", ".join(f"{k} {v}" for k, v in value.items())
         rows.append([key.replace("_", " "), "" if value is None else value])
     return tabulate(rows, tablefmt="plain")
+
+
+def needs_table(rows) -> str:
+    width = _why_width(70)
+    body = [[r.need_id, r.person_name, shorten(r.text, width), r.when or "",
+             r.due_until.isoformat() if r.due_until else (f"from {r.due_from.isoformat()}" if r.due_from else ""),
+             r.status] for r in rows]
+    return table(body, ["need", "by", "what", "when", "until", "status"])
+
+
+def proposals_text(proposals) -> str:
+    lines = []
+    for p in proposals:
+        lines.append(f"[{p.score:.2f}] need {p.need.need_id}: {p.sentence()}")
+    return "\n".join(lines)

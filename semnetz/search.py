@@ -18,6 +18,7 @@ import numpy as np
 
 from .lexical import LexicalIndex
 from .names import NameMatcher
+from .services import BRIDGE_ROLE_BASELINE, BRIDGE_WEIGHT, ServiceBridge
 from .store import Store
 from .vector_index import VectorIndex
 
@@ -34,20 +35,46 @@ LEXICAL_CANDIDATES = 50
 class Match:
     id: str
     name: str
-    score: float
+    score: float  # what ranks: fit x reach x availability + helped bonus
     why: str
     why_kind: str  # 'offer' | 'about' | 'name' | 'alias'
     person_pk: int = field(repr=False, default=0)
+    fit: float = 0.0  # how well they fit the need, whoever they are
+    path: list[str] = field(default_factory=list)  # ["me", …, id]
+    how: str = ""  # "direct contact" / "ask … to introduce you to …"
+    availability: str | None = None  # 'fits' | 'contradicts' | 'unknown' when a time was asked for
 
     def to_json(self) -> dict:
         out = asdict(self)
         out.pop("person_pk")
         out["score"] = round(float(self.score), 3)
+        out["fit"] = round(float(self.fit), 3)
         out["why_kind"] = "offer" if self.why_kind == "offer_part" else self.why_kind
+        out["hops"] = len(self.path) - 1
+        if self.availability is None:
+            out.pop("availability")
         return out
 
 
-def fit_per_person(similarities: np.ndarray, person_pks: np.ndarray) -> dict[int, tuple[float, int]]:
+@dataclass
+class Scope:
+    """Who may be found and how their fit is weighted (see Network.search)."""
+
+    allowed_pks: set[int] | None = None  # None: everyone
+    allowed_items: np.ndarray | None = None  # the FAISS ids of the allowed people's pieces (an ID selector)
+    weight: np.ndarray | None = None  # by pk: reach x availability factor (1 if None)
+    bonus: np.ndarray | None = None  # by pk: added after weighting (helped before)
+    use_names: bool = True
+    exclude_pks: list[set[int]] | None = None  # per query: people never to return (e.g. the one in need)
+
+    def final(self, pk: int, fit: float) -> float:
+        w = float(self.weight[pk]) if self.weight is not None and pk < len(self.weight) else 1.0
+        b = float(self.bonus[pk]) if self.bonus is not None and pk < len(self.bonus) else 0.0
+        return fit * w + b
+
+
+def fit_per_person(similarities: np.ndarray, person_pks: np.ndarray,
+                   second_weight: float | None = None) -> dict[int, tuple[float, int]]:
     """person_pk -> (fit, index of the best piece), from the similarities of all their pieces to one query.
 
     A person with a single piece counts it as their second too, so one-line profiles are not penalised.
@@ -60,7 +87,8 @@ def fit_per_person(similarities: np.ndarray, person_pks: np.ndarray) -> dict[int
     counts = np.diff(np.r_[starts, len(order)])
     best = sims[starts]
     second = np.where(counts > 1, sims[np.minimum(starts + 1, len(order) - 1)], best)
-    fit = (best + SECOND_PIECE_WEIGHT * second) / (1 + SECOND_PIECE_WEIGHT)
+    w = SECOND_PIECE_WEIGHT if second_weight is None else second_weight
+    fit = (best + w * second) / (1 + w)
     return {int(pks[s]): (float(f), int(order[s])) for s, f in zip(starts.tolist(), fit.tolist())}
 
 
@@ -85,18 +113,41 @@ class PieceOwners:
 
 class Searcher:
     def __init__(self, store: Store, index: VectorIndex, owners: PieceOwners, names: NameMatcher,
-                 lexical: LexicalIndex | None = None):
+                 lexical: LexicalIndex | None = None, bridge: ServiceBridge | None = None,
+                 service_people: dict[int, list[int]] | None = None):
         self.store, self.index, self.owners, self.names, self.lexical = store, index, owners, names, lexical
+        self.bridge, self.service_people = bridge, service_people or {}
 
-    def rank(self, queries: list[str], query_vectors: np.ndarray, k: int) -> list[list[Match]]:
-        """For each query, the k best-fitting people, best first, whatever their score."""
+    def _bridge_per_piece(self, piece_vectors: np.ndarray, hits) -> np.ndarray | None:
+        """Per piece: max over the query's services of need_sim x (piece . role); None without services."""
+        if not hits:
+            return None
+        roles, position = self.bridge.role_rows([h.service for h in hits])
+        need_sims = np.array([h.need_sim for h in hits], dtype=np.float32)[position]
+        role_sims = np.clip((piece_vectors @ roles.T - BRIDGE_ROLE_BASELINE) / (1 - BRIDGE_ROLE_BASELINE), 0, None)
+        return (role_sims * need_sims).max(axis=1)
+
+    def rank(self, queries: list[str], query_vectors: np.ndarray, k: int, scope: Scope | None = None) -> list[list[Match]]:
+        """For each query, the k best people by final score (fit weighted by the scope), whatever their fit.
+
+        The scope's filter is applied inside the FAISS search (an ID selector) and to the lexical and name
+        candidates, so filtering never drops a match that exists.
+        """
+        scope = scope or Scope()
         n_items = min(len(self.index), max(MIN_ITEMS_FETCHED, k * ITEMS_PER_PERSON))
-        _, ids = self.index.search(query_vectors, n_items)
+        _, ids = self.index.search(query_vectors, n_items, allowed_ids=scope.allowed_items)
         owner = self.owners.owner
+        allowed = scope.allowed_pks
         lexical = [self.lexical.search(q, LEXICAL_CANDIDATES) if self.lexical else {} for q in queries]
-        candidates = [
-            {owner[int(i)] for i in row if i >= 0 and int(i) in owner} | set(lex) for row, lex in zip(ids, lexical)
-        ]
+        services = self.bridge.services_for(query_vectors) if self.bridge else [[] for _ in queries]
+        candidates = []
+        for q, (row, lex) in enumerate(zip(ids, lexical)):
+            found = {owner[int(i)] for i in row if i >= 0 and int(i) in owner}
+            nominated = set(lex) | {pk for hit in services[q] for pk in self.service_people.get(hit.service, ())}
+            found |= {pk for pk in nominated if allowed is None or pk in allowed}
+            if scope.exclude_pks:
+                found -= scope.exclude_pks[q]
+            candidates.append(found)
         # Rescore every candidate over all their pieces (FAISS only nominates them).
         all_pks = sorted(set().union(*candidates)) if candidates else []
         item_ids, item_pks = self.owners.items_of(all_pks)
@@ -106,24 +157,38 @@ class Searcher:
         hi = np.searchsorted(item_pks[order], all_pks, side="right")
         row_of_pk = {pk: order[a:b] for pk, a, b in zip(all_pks, lo, hi)}
 
-        per_query: list[dict[int, tuple[float, str, str]]] = []
+        per_query: list[dict[int, tuple[float, float, int | str, str | None]]] = []
         for q, (query, cands) in enumerate(zip(queries, candidates)):
-            rows = np.concatenate([row_of_pk[pk] for pk in cands]) if cands else np.zeros(0, dtype=np.int64)
-            fits = fit_per_person(vectors[rows] @ query_vectors[q], item_pks[rows]) if len(rows) else {}
-            best: dict[int, tuple[float, int | str, str | None]] = {}
-            for pk, (fit, local) in fits.items():
-                best[pk] = (fit + LEXICAL_WEIGHT * lexical[q].get(pk, 0.0), int(item_ids[rows[local]]), None)
-            for hit in self.names.match(query):
-                if hit.person_pk not in best or hit.score > best[hit.person_pk][0]:
-                    best[hit.person_pk] = (hit.score, hit.matched, hit.field)
+            rows = np.concatenate([row_of_pk[pk] for pk in cands if pk in row_of_pk]) if cands else np.zeros(0, np.int64)
+            direct = vectors[rows] @ query_vectors[q]
+            fits = fit_per_person(direct, item_pks[rows]) if len(rows) else {}
+            bridged = self._bridge_per_piece(vectors[rows], services[q]) if len(rows) else None
+            bridge_of = fit_per_person(bridged, item_pks[rows], second_weight=0.0) if bridged is not None else {}
+            # the why: the piece that fits best, counting what it says about a role the need calls for
+            why_of = fit_per_person(direct + BRIDGE_WEIGHT * bridged, item_pks[rows], second_weight=0.0) \
+                if bridged is not None else fits
+            best: dict[int, tuple[float, float, int | str, str | None]] = {}
+            for pk, (fit, _) in fits.items():
+                fit += LEXICAL_WEIGHT * lexical[q].get(pk, 0.0)
+                if pk in bridge_of:
+                    fit += BRIDGE_WEIGHT * bridge_of[pk][0]
+                best[pk] = (scope.final(pk, fit), fit, int(item_ids[rows[why_of[pk][1]]]), None)
+            if scope.use_names:
+                for hit in self.names.match(query):
+                    pk = hit.person_pk
+                    if (allowed is not None and pk not in allowed) or (scope.exclude_pks and pk in scope.exclude_pks[q]):
+                        continue
+                    if pk not in best or hit.score > best[pk][1]:
+                        best[pk] = (scope.final(pk, hit.score), hit.score, hit.matched, hit.field)
             per_query.append(best)
 
         ranked_per_query = [sorted(best.items(), key=lambda kv: -kv[1][0])[:k] for best in per_query]
+        self.last_services = services
         people = self.names.id_and_name
-        why_items = sorted({why for ranked in ranked_per_query for _, (_, why, kind) in ranked if kind is None})
+        why_items = sorted({why for ranked in ranked_per_query for _, (_, _, why, kind) in ranked if kind is None})
         pieces = self.store.piece_texts(why_items)
         return [
-            [Match(*people[pk], float(score), *(pieces[why] if kind is None else (why, kind)), pk)
-             for pk, (score, why, kind) in ranked]
+            [Match(*people[pk], float(score), *(pieces[why] if kind is None else (why, kind)), pk, fit=float(fit))
+             for pk, (score, fit, why, kind) in ranked]
             for ranked in ranked_per_query
         ]

@@ -279,6 +279,7 @@ class Store:
         for start in range(0, len(item_ids), 1000):
             chunk = int_list(item_ids[start:start + 1000])
             self.conn.execute(f"DELETE FROM needs WHERE item_id IN {chunk}")
+            self.conn.execute(f"DELETE FROM intros WHERE need_item_id IN {chunk}")
             self.conn.execute(f"DELETE FROM items WHERE item_id IN {chunk}")
 
     def vectors(self, kinds: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray, set[str]]:
@@ -317,31 +318,6 @@ class Store:
 
     def count(self, table: str, where: str = "") -> int:
         return self.conn.execute(f"SELECT count(*) FROM {table} {where}").fetchone()[0]
-
-    # ---- needs ----
-    def insert_needs(self, rows: list[tuple[int, str | None]]) -> None:
-        import pyarrow as pa
-
-        if not rows:
-            return
-        ids, whens = zip(*rows)
-        self._register("_needs_batch", {"item_id": pa.array(ids, pa.int64()), "when_text": pa.array(whens, pa.string())})
-        try:
-            self.conn.execute("INSERT INTO needs SELECT item_id, when_text, 'open', ? FROM _needs_batch", [datetime.now()])
-        finally:
-            self.conn.unregister("_needs_batch")
-
-    def set_need_whens(self, rows: list[tuple[int, str | None]]) -> None:
-        import pyarrow as pa
-
-        if not rows:
-            return
-        ids, whens = zip(*rows)
-        self._register("_whens", {"item_id": pa.array(ids, pa.int64()), "when_text": pa.array(whens, pa.string())})
-        try:
-            self.conn.execute("UPDATE needs SET when_text = b.when_text FROM _whens b WHERE needs.item_id = b.item_id")
-        finally:
-            self.conn.unregister("_whens")
 
     # ---- audit log ----
     def log(self, action: str, detail: dict) -> None:

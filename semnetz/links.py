@@ -1,0 +1,90 @@
+"""The edges table: who knows whom, with relation and tie strength (0..1)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from .store import int_list
+
+
+@dataclass
+class Link:
+    from_pk: int
+    to_pk: int
+    relation: str | None
+    strength: float | None
+
+
+class LinkTable:
+    def __init__(self, conn):
+        self.conn = conn
+
+    def upsert(self, links: list[Link]) -> None:
+        """Add or update links (a person's "knows" adds links; it never removes others)."""
+        import pyarrow as pa
+
+        if not links:
+            return
+        batch = pa.table({
+            "from_pk": pa.array([l.from_pk for l in links], pa.int32()),
+            "to_pk": pa.array([l.to_pk for l in links], pa.int32()),
+            "relation": pa.array([l.relation for l in links], pa.string()),
+            "strength": pa.array([l.strength for l in links], pa.float64()),
+        })
+        self.conn.register("_links", batch)
+        try:
+            self.conn.execute(
+                "INSERT OR REPLACE INTO edges SELECT from_pk, to_pk, relation, strength, ? FROM _links",
+                [datetime.now()],
+            )
+        finally:
+            self.conn.unregister("_links")
+
+    def ensure(self, pairs: list[tuple[int, int]]) -> None:
+        """A plain link for each (from, to) that is not linked in either direction yet (e.g. from "via")."""
+        now = datetime.now()
+        for a, b in pairs:
+            self.conn.execute(
+                "INSERT INTO edges SELECT ?, ?, NULL, NULL, ? WHERE NOT EXISTS (SELECT 1 FROM edges WHERE "
+                "(from_pk = ? AND to_pk = ?) OR (from_pk = ? AND to_pk = ?))",
+                [a, b, now, a, b, b, a],
+            )
+
+    def remove(self, a: int, b: int) -> int:
+        """Remove the link between a and b in both directions; returns how many rows went."""
+        before = self.count()
+        self.conn.execute("DELETE FROM edges WHERE (from_pk = ? AND to_pk = ?) OR (from_pk = ? AND to_pk = ?)",
+                          [a, b, b, a])
+        return before - self.count()
+
+    def remove_person(self, pk: int) -> None:
+        self.conn.execute("DELETE FROM edges WHERE from_pk = ? OR to_pk = ?", [pk, pk])
+
+    def count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM edges").fetchone()[0]
+
+    def outgoing(self, pk: int) -> list[Link]:
+        rows = self.conn.execute(
+            "SELECT from_pk, to_pk, relation, strength FROM edges WHERE from_pk = ? ORDER BY created_at, to_pk", [pk]
+        ).fetchall()
+        return [Link(*r) for r in rows]
+
+    def between(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], Link]:
+        """The link row for each (from, to) pair, in that direction, where one exists."""
+        if not pairs:
+            return {}
+        froms = int_list({a for a, _ in pairs})
+        rows = self.conn.execute(
+            f"SELECT from_pk, to_pk, relation, strength FROM edges WHERE from_pk IN {froms}"
+        ).fetchall()
+        wanted = set(pairs)
+        return {(r[0], r[1]): Link(*r) for r in rows if (r[0], r[1]) in wanted}
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(from_pk, to_pk, strength with NaN where unsaid) of every link."""
+        result = self.conn.execute("SELECT from_pk, to_pk, coalesce(strength, 'NaN'::DOUBLE) AS s FROM edges").fetchnumpy()
+        return (np.asarray(result["from_pk"], np.int64), np.asarray(result["to_pk"], np.int64),
+                np.asarray(result["s"], np.float64))

@@ -1,0 +1,125 @@
+"""Needs (with when and status) and introductions (with their outcome), in DuckDB."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from .store import int_list
+
+NEED_STATUSES = ("open", "matched", "fulfilled", "expired")
+
+
+@dataclass
+class NeedRow:
+    need_id: int  # the item id of the need's text
+    person_pk: int
+    person_id: str
+    person_name: str
+    text: str
+    when: str | None
+    due_from: date | None
+    due_until: date | None
+    status: str
+
+    def to_json(self) -> dict:
+        return {"need_id": self.need_id, "by": self.person_id, "name": self.person_name, "need": self.text,
+                "when": self.when, "from": self.due_from.isoformat() if self.due_from else None,
+                "until": self.due_until.isoformat() if self.due_until else None, "status": self.status}
+
+
+class NeedTable:
+    def __init__(self, conn):
+        self.conn = conn
+
+    def insert(self, rows: list[tuple]) -> None:
+        """rows: (item_id, when_text, due_from, due_until)."""
+        import pyarrow as pa
+
+        if not rows:
+            return
+        ids, whens, starts, ends = zip(*rows)
+        batch = pa.table({"item_id": pa.array(ids, pa.int64()), "when_text": pa.array(whens, pa.string()),
+                          "due_from": pa.array(starts, pa.date32()), "due_until": pa.array(ends, pa.date32())})
+        self.conn.register("_needs_batch", batch)
+        try:
+            self.conn.execute("INSERT INTO needs (item_id, when_text, status, created_at, due_from, due_until) "
+                              "SELECT item_id, when_text, 'open', ?, due_from, due_until FROM _needs_batch",
+                              [datetime.now()])
+        finally:
+            self.conn.unregister("_needs_batch")
+
+    def set_whens(self, rows: list[tuple]) -> None:
+        """rows: (item_id, when_text, due_from, due_until) for needs whose text stayed but whose when may not."""
+        for item_id, when, start, end in rows:
+            self.conn.execute("UPDATE needs SET when_text = ?, due_from = ?, due_until = ? WHERE item_id = ?",
+                              [when, start, end, item_id])
+
+    def expire(self, today: date) -> int:
+        """Open or matched needs whose date has passed become 'expired'."""
+        return self.conn.execute(
+            "UPDATE needs SET status = 'expired' WHERE status IN ('open', 'matched') AND due_until < ?", [today]
+        ).fetchone()[0]
+
+    def rows(self, status: str | None = None, person_pk: int | None = None,
+             need_ids: list[int] | None = None) -> list[NeedRow]:
+        """Needs, soonest first (by their end date, else start date; undated last)."""
+        where, params = [], []
+        if status:
+            where.append("n.status = ?")
+            params.append(status)
+        if person_pk is not None:
+            where.append("i.person_pk = ?")
+            params.append(person_pk)
+        if need_ids is not None:
+            if not need_ids:
+                return []
+            where.append(f"n.item_id IN {int_list(need_ids)}")
+        rows = self.conn.execute(
+            "SELECT n.item_id, i.person_pk, p.id, p.name, i.text, n.when_text, n.due_from, n.due_until, n.status "
+            "FROM needs n JOIN items i USING (item_id) JOIN people p ON p.pk = i.person_pk "
+            + (("WHERE " + " AND ".join(where)) if where else "")
+            + " ORDER BY coalesce(n.due_until, n.due_from) NULLS LAST, n.item_id",
+            params,
+        ).fetchall()
+        return [NeedRow(*r) for r in rows]
+
+    def set_status(self, need_id: int, status: str) -> None:
+        self.conn.execute("UPDATE needs SET status = ? WHERE item_id = ?", [status, need_id])
+
+    # ---- introductions ----
+    def intro(self, need_id: int, person_pk: int) -> int:
+        now = datetime.now()
+        existing = self.conn.execute(
+            "SELECT intro_id FROM intros WHERE need_item_id = ? AND person_pk = ?", [need_id, person_pk]
+        ).fetchone()
+        if existing:
+            return existing[0]
+        return self.conn.execute(
+            "INSERT INTO intros VALUES (nextval('intro_seq'), ?, ?, 'introduced', ?, ?) RETURNING intro_id",
+            [need_id, person_pk, now, now],
+        ).fetchone()[0]
+
+    def set_outcome(self, need_id: int, person_pk: int, helped: bool) -> None:
+        self.intro(need_id, person_pk)
+        self.conn.execute(
+            "UPDATE intros SET status = ?, updated_at = ? WHERE need_item_id = ? AND person_pk = ?",
+            ["helped" if helped else "not_helped", datetime.now(), need_id, person_pk],
+        )
+
+    def helped_counts(self) -> dict[int, int]:
+        """person pk -> how many introductions they helped in."""
+        return dict(self.conn.execute(
+            "SELECT person_pk, count(*) FROM intros WHERE status = 'helped' GROUP BY person_pk"
+        ).fetchall())
+
+    def intro_status(self, need_id: int, person_pk: int) -> str | None:
+        row = self.conn.execute(
+            "SELECT status FROM intros WHERE need_item_id = ? AND person_pk = ?", [need_id, person_pk]
+        ).fetchone()
+        return row[0] if row else None
+
+    def remove_person(self, pk: int, need_ids: list[int]) -> None:
+        self.conn.execute("DELETE FROM intros WHERE person_pk = ?", [pk])
+        if need_ids:
+            self.conn.execute(f"DELETE FROM intros WHERE need_item_id IN {int_list(need_ids)}")

@@ -1,0 +1,123 @@
+"""Bridging needs to roles through background knowledge (models/services.jsonl).
+
+People write needs as problems ("Kind hat Fieber", "Wasserhahn tropft") and describe contacts by role
+("Kinderärztin", "Klempner"). The services file lists, for ~140 kinds of service, the roles people write and the
+needs people bring to them. A query that resembles a service's needs earns each person a bridge score:
+
+    bridge = max over the query's top services j of  need_sim_j(query) × role_sim_j(person)
+
+where need_sim_j is the query's best cosine to one of service j's needs (counted from BRIDGE_MIN_NEED_SIM) and
+role_sim_j the person's best piece's cosine to one of the service's role names, counted above
+BRIDGE_ROLE_BASELINE and rescaled to 0..1. The search adds BRIDGE_WEIGHT × bridge
+to a person's fit. Encoded needs and roles are cached per encoder under models/cache/.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+SERVICES_FILE = "services.jsonl"
+CACHE_FORMAT = 2  # bump when what is cached changes
+CATEGORIES_FILE = "categories.jsonl"  # hypernyms: "Handwerker" stands for Elektriker, Klempner, Tischler, …
+CATEGORY_MIN_SIM = 0.65  # a query must resemble a category's name this much to call for all its services
+BRIDGE_WEIGHT = 0.5
+BRIDGE_MIN_NEED_SIM = 0.5  # a query must resemble a service's needs at least this much
+BRIDGE_SERVICES = 2  # services considered per query
+BRIDGE_CANDIDATES = 50
+# A piece's cosine to a role counts only above this (any two texts here share ~0.2-0.3), rescaled to 0..1.
+BRIDGE_ROLE_BASELINE = 0.3  # people nominated per service (best role match)
+
+
+@dataclass
+class ServiceHit:
+    service: int
+    need_sim: float
+    need: str
+
+
+class ServiceBridge:
+    def __init__(self, services: list[dict], need_vectors: np.ndarray, role_vectors: np.ndarray,
+                 categories: list[dict] | None = None, category_vectors: np.ndarray | None = None):
+        self.services = services
+        self.categories = categories or []
+        index_of = {s["service"]: i for i, s in enumerate(services)}
+        self.category_members = [[index_of[name] for name in c["services"] if name in index_of] for c in self.categories]
+        self.category_name = np.array([i for i, c in enumerate(self.categories) for _ in c["names"]], dtype=np.int64)
+        self.category_vectors = category_vectors if category_vectors is not None else np.zeros((0, role_vectors.shape[1]), np.float32)
+        self.need_text = [n for s in services for n in s["needs"]]
+        self.need_service = np.array([i for i, s in enumerate(services) for _ in s["needs"]], dtype=np.int64)
+        self.need_vectors = need_vectors
+        self.role_vectors = role_vectors  # one unit vector per role name
+        self.role_service = np.array([i for i, s in enumerate(services) for _ in s["roles"]], dtype=np.int64)
+
+    @classmethod
+    def load(cls, encoder, models_dir: Path, cache_dir: Path) -> "ServiceBridge | None":
+        path = models_dir / SERVICES_FILE
+        if not path.exists():
+            return None
+        raw = path.read_bytes()
+        services = [json.loads(line) for line in raw.decode("utf-8").splitlines() if line.strip()]
+        category_path = models_dir / CATEGORIES_FILE
+        raw_categories = category_path.read_bytes() if category_path.exists() else b""
+        categories = [json.loads(line) for line in raw_categories.decode("utf-8").splitlines() if line.strip()]
+        digest = hashlib.sha1(raw + raw_categories + f"{encoder.name}/{CACHE_FORMAT}".encode()).hexdigest()[:12]
+        cache = cache_dir / f"services-{_safe(encoder.name)}-{digest}.npz"
+        try:
+            with np.load(cache) as z:
+                return cls(services, z["needs"], z["roles"], categories, z["categories"])
+        except (OSError, ValueError, KeyError):
+            pass
+        category_vectors = (encoder.encode_texts([n for c in categories for n in c["names"]]) if categories
+                            else np.zeros((0, encoder.dim), np.float32))
+        needs = encoder.encode_texts([n for s in services for n in s["needs"]])
+        roles = encoder.encode_texts([r for s in services for r in s["roles"]])
+        try:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(".tmp.npz")
+            np.savez(tmp, needs=needs, roles=roles.astype(np.float32), categories=category_vectors)
+            tmp.replace(cache)
+        except OSError:  # a read-only install still works, it just encodes again next time
+            pass
+        return cls(services, needs, roles.astype(np.float32), categories, category_vectors)
+
+    def services_for(self, query_vectors: np.ndarray) -> list[list[ServiceHit]]:
+        """Per query, the services whose needs it resembles (best first, at most BRIDGE_SERVICES)."""
+        sims = query_vectors @ self.need_vectors.T
+        category_sims = query_vectors @ self.category_vectors.T
+        out = []
+        for row, category_row in zip(sims, category_sims):
+            best = np.full(len(self.services), -1.0, dtype=np.float32)
+            np.maximum.at(best, self.need_service, row)
+            hits: dict[int, ServiceHit] = {}
+            for j in np.argsort(-best)[:BRIDGE_SERVICES]:
+                if best[j] < BRIDGE_MIN_NEED_SIM:
+                    break
+                members = np.flatnonzero(self.need_service == j)
+                hits[int(j)] = ServiceHit(int(j), float(best[j]), self.need_text[members[np.argmax(row[members])]])
+            if len(self.categories):
+                best_category = np.full(len(self.categories), -1.0, dtype=np.float32)
+                np.maximum.at(best_category, self.category_name, category_row)
+                for c in np.flatnonzero(best_category >= CATEGORY_MIN_SIM):
+                    for j in self.category_members[c]:
+                        if j not in hits or hits[j].need_sim < best_category[c]:
+                            hits[j] = ServiceHit(j, float(best_category[c]), self.categories[c]["category"])
+            out.append(list(hits.values()))
+        return out
+
+    def role_rows(self, services: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """(role vectors, position of their service in the given list) of these services' role names."""
+        position = {j: i for i, j in enumerate(services)}
+        rows = np.flatnonzero(np.isin(self.role_service, services))
+        return self.role_vectors[rows], np.array([position[j] for j in self.role_service[rows]], dtype=np.int64)
+
+    def role_label(self, service: int) -> str:
+        return self.services[service]["service"]
+
+
+def _safe(name: str) -> str:
+    return "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)[:60]

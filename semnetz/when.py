@@ -1,0 +1,219 @@
+"""Time expressions ("bis März", "nächste Woche", "ASAP", "by May", "2027-03-01") and availability.
+
+Dates come from dateparser (German and English, relative to today, preferring the future); this module only
+adds what dateparser leaves to the caller: range words ("bis", "ab", "by", "from"), "Anfang/Mitte/Ende",
+urgency ("ASAP", "dringend"), the weekend, and a few holidays (Easter via dateutil).
+
+Availability ("nur am Wochenende", "abends", "kommt kurzfristig") is matched against a wanted time
+("Samstagabend") by weekday and part of day.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from .errors import InputError
+
+URGENT_DAYS = 2  # "ASAP" means within this many days
+URGENT = {"asap", "sofort", "dringend", "so schnell wie möglich", "schnellstmöglich", "as soon as possible",
+          "urgent", "urgently", "right away", "immediately", "schnell"}
+UNTIL = ("bis spätestens", "spätestens", "bis zum", "bis zur", "bis", "until", "no later than", "by", "before", "vor")
+FROM = ("ab dem", "ab", "from", "starting", "after", "nach", "seit")
+DROP_WORDS = {"diesen", "dieses", "diese", "this", "am", "im", "den", "the", "on"}
+SPECIAL_PERIODS = ("ende des monats", "monatsende", "end of the month", "end of month")
+_DAYPART_SUFFIX = re.compile(r"(?<=\w)(abend|morgen|vormittag|nachmittag|mittag|nacht)s?\b|\s+(abends?|morgens?|vormittags?|"
+                             r"nachmittags?|nachts?|evening|morning|afternoon|night)\b")
+PART_OF_PERIOD = {"anfang": "start", "beginning of": "start", "early": "start", "mitte": "mid", "mid": "mid",
+                  "ende": "end", "end of": "end", "late": "end"}
+
+
+@dataclass(frozen=True)
+class When:
+    text: str
+    start: date | None
+    end: date | None
+
+    def to_json(self) -> dict:
+        return {"when": self.text, "from": self.start.isoformat() if self.start else None,
+                "until": self.end.isoformat() if self.end else None}
+
+
+def _holidays(year: int) -> dict[str, tuple[date, date]]:
+    from dateutil.easter import easter
+
+    e = easter(year)
+    return {
+        "ostern": (e - timedelta(days=2), e + timedelta(days=1)), "easter": (e - timedelta(days=2), e + timedelta(days=1)),
+        "pfingsten": (e + timedelta(days=49), e + timedelta(days=50)),
+        "weihnachten": (date(year, 12, 24), date(year, 12, 26)), "christmas": (date(year, 12, 24), date(year, 12, 26)),
+        "silvester": (date(year, 12, 31), date(year, 12, 31)), "new year": (date(year, 1, 1), date(year, 1, 1)),
+        "neujahr": (date(year, 1, 1), date(year, 1, 1)),
+    }
+
+
+def _period_range(day: date, period: str) -> tuple[date, date]:
+    if period == "week":
+        monday = day - timedelta(days=day.weekday())
+        return monday, monday + timedelta(days=6)
+    if period == "month":
+        return day.replace(day=1), day.replace(day=calendar.monthrange(day.year, day.month)[1])
+    if period == "year":
+        return date(day.year, 1, 1), date(day.year, 12, 31)
+    return day, day
+
+
+def _parse_range(text: str, today: date) -> tuple[date, date] | None:
+    """The period a plain expression names ("März" -> all of March, "morgen" -> tomorrow), or None."""
+    for name, (first, last) in _holidays(today.year).items():
+        if name in text:
+            if last < today:
+                first, last = _holidays(today.year + 1)[name]
+            return first, last
+    if text in ("wochenende", "weekend", "this weekend", "am wochenende"):
+        saturday = today + timedelta(days=(5 - today.weekday()) % 7)
+        return saturday, saturday + timedelta(days=1)
+    if text in SPECIAL_PERIODS:
+        last = today.replace(day=calendar.monthrange(today.year, today.month)[1])
+        return last - timedelta(days=6), last
+    from dateparser.date import DateDataParser
+
+    parser = DateDataParser(languages=["de", "en"], settings={
+        "PREFER_DATES_FROM": "future", "RELATIVE_BASE": datetime.combine(today, datetime.min.time()),
+        "RETURN_TIME_AS_PERIOD": True, "DATE_ORDER": "DMY",
+    })
+    data = parser.get_date_data(text)
+    if data.date_obj is None:
+        return None
+    return _period_range(data.date_obj.date(), data.period or "day")
+
+
+def parse_when(text: str, today: date | None = None, source: str | None = None, line: int | None = None) -> When:
+    """A when-expression as a date range (open at one end for "bis …"/"ab …"); InputError if not understood."""
+    today = today or date.today()
+    raw = text.strip()
+    norm = " ".join(raw.lower().replace(",", " ").split())
+    if not norm:
+        raise InputError("empty time expression", source, line)
+    if norm in URGENT or norm.rstrip("!") in URGENT:
+        return When(raw, today, today + timedelta(days=URGENT_DAYS))
+    if norm in ("heute", "today"):
+        return When(raw, today, today)
+    mode = "on"
+    for word in UNTIL:
+        if norm.startswith(word + " "):
+            mode, norm = "until", norm[len(word) + 1:]
+            break
+    else:
+        for word in FROM:
+            if norm.startswith(word + " "):
+                mode, norm = "from", norm[len(word) + 1:]
+                break
+    special = _parse_range(norm, today) if norm in SPECIAL_PERIODS else None
+    part = None
+    for word, which in ({} if special else PART_OF_PERIOD).items():
+        if norm.startswith(word + " "):
+            part, norm = which, norm[len(word) + 1:]
+            break
+    words = norm.split()
+    while len(words) > 1 and words[0] in DROP_WORDS:
+        words = words[1:]
+    norm = _DAYPART_SUFFIX.sub("", " ".join(words)).strip()  # "Samstagabend" -> "samstag"
+    found = special or (_parse_range(norm, today) if norm else None)
+    if found is None:
+        raise InputError(
+            f"cannot understand the time '{raw}' (try e.g. 'bis März', 'nächste Woche', 'ASAP', '2027-03-01')",
+            source, line,
+        )
+    first, last = found
+    if part == "start":
+        last = min(last, first + timedelta(days=9))
+    elif part == "mid":
+        middle = first + (last - first) / 2
+        first, last = middle - timedelta(days=5), middle + timedelta(days=5)
+    elif part == "end":
+        first = max(first, last - timedelta(days=9))
+    if mode == "until":
+        return When(raw, None, last)
+    if mode == "from":
+        return When(raw, first, None)
+    return When(raw, first, last)
+
+
+# ---------------------------------------------------------------- availability
+WEEKDAYS = {  # matched as word starts, so "Samstagabend" and "samstags" count
+    0: ("montag", "monday"), 1: ("dienstag", "tuesday"), 2: ("mittwoch", "wednesday"), 3: ("donnerstag", "thursday"),
+    4: ("freitag", "friday"), 5: ("samstag", "sonnabend", "saturday"), 6: ("sonntag", "sunday"),
+}
+WEEKEND = re.compile(r"wochenende|weekend")
+WORKDAYS = re.compile(r"unter der woche|werktag|wochentag|weekday|during the week|\bmo\s*[-–]\s*fr\b")
+PARTS = {
+    "morning": re.compile(r"morgens\b|morgen früh|vormittag|\bfrüh\b|morning"),
+    "midday": re.compile(r"(?<!vor)(?<!nach)mittags?\b|lunch|\bnoon"),
+    "afternoon": re.compile(r"nachmittag|afternoon|nach der schule|after school"),
+    "evening": re.compile(r"abend|evening"),
+    "night": re.compile(r"nachts?\b|\bnights?\b|overnight"),
+}
+FLEXIBLE = re.compile(r"kurzfristig|spontan|flexibel|jederzeit|immer erreichbar|rund um die uhr|\banytime|any time|"
+                      r"short notice|flexible|24/7|notf[aä]ll|emergenc")
+_HOUR = re.compile(r"\b(?:ab|after|from|nach)\s+(\d{1,2})(?:[:.]\d\d)?\s*(?:uhr|h|pm|am)?\b")
+
+
+@dataclass(frozen=True)
+class Availability:
+    days: frozenset[int]  # 0 = Monday
+    parts: frozenset[str]
+    flexible: bool = False
+
+    @property
+    def known(self) -> bool:
+        return bool(self.days or self.parts or self.flexible)
+
+
+def _hour_part(hour: int) -> str:
+    return "morning" if hour < 12 else "afternoon" if hour < 17 else "evening" if hour < 22 else "night"
+
+
+def read_availability(text: str, today: date | None = None) -> Availability:
+    """Weekdays and parts of day a text names ("nur am Wochenende", "Samstagabend", "ab 17 Uhr")."""
+    low = " " + text.lower() + " "
+    days: set[int] = set()
+    for day, words in WEEKDAYS.items():
+        if any(re.search(rf"\b{w}", low) for w in words):
+            days.add(day)
+    if WEEKEND.search(low):
+        days |= {5, 6}
+    if WORKDAYS.search(low):
+        days |= {0, 1, 2, 3, 4}
+    # "morgen" alone is tomorrow, not morning; only "morgens"/"morgen früh" count
+    parts = {part for part, pattern in PARTS.items() if pattern.search(low)}
+    for match in _HOUR.finditer(low):
+        hour = int(match.group(1)) + (12 if "pm" in match.group(0) and int(match.group(1)) < 12 else 0)
+        parts.add(_hour_part(hour))
+    if not days and today is not None:
+        for word in ("heute", "today"):
+            if word in low:
+                days.add(today.weekday())
+        for word in ("morgen ", "tomorrow"):
+            if re.search(rf"\b{word.strip()}\b(?!s| früh)", low):
+                days.add((today + timedelta(days=1)).weekday())
+    flexible = bool(FLEXIBLE.search(low))
+    return Availability(frozenset(days), frozenset(parts), flexible)
+
+
+def availability_fit(wanted: Availability, offered: Availability) -> str:
+    """'fits', 'contradicts' or 'unknown': does what a person says about their time fit the wanted time?"""
+    if not wanted.known or not offered.known:
+        return "unknown"
+    if offered.flexible:
+        return "fits"
+    checks = []
+    if wanted.days and offered.days:
+        checks.append(bool(wanted.days & offered.days))
+    if wanted.parts and offered.parts:
+        checks.append(bool(wanted.parts & offered.parts))
+    if not checks:
+        return "unknown"
+    return "fits" if all(checks) else "contradicts"

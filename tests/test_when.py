@@ -1,0 +1,71 @@
+"""Time expressions and availability (semnetz/when.py), relative to a fixed day."""
+
+from datetime import date
+
+import pytest
+
+from semnetz.errors import InputError
+from semnetz.when import availability_fit, parse_when, read_availability
+
+TODAY = date(2026, 11, 24)  # a Tuesday
+
+
+@pytest.mark.parametrize("text,start,end", [
+    ("bis März", None, date(2027, 3, 31)),
+    ("by May", None, date(2027, 5, 31)),
+    ("ab Januar", date(2027, 1, 1), None),
+    ("from September", date(2027, 9, 1), None),
+    ("nächste Woche", date(2026, 11, 30), date(2026, 12, 6)),
+    ("next week", date(2026, 11, 30), date(2026, 12, 6)),
+    ("morgen", date(2026, 11, 25), date(2026, 11, 25)),
+    ("tomorrow", date(2026, 11, 25), date(2026, 11, 25)),
+    ("ASAP", date(2026, 11, 24), date(2026, 11, 26)),
+    ("dringend", date(2026, 11, 24), date(2026, 11, 26)),
+    ("bis Freitag", None, date(2026, 11, 27)),
+    ("diesen Samstag", date(2026, 11, 28), date(2026, 11, 28)),
+    ("Samstagabend", date(2026, 11, 28), date(2026, 11, 28)),
+    ("am Wochenende", date(2026, 11, 28), date(2026, 11, 29)),
+    ("Ende Februar", date(2027, 2, 19), date(2027, 2, 28)),
+    ("Anfang April", date(2027, 4, 1), date(2027, 4, 10)),
+    ("in August", date(2027, 8, 1), date(2027, 8, 31)),
+    ("2027-03-01", date(2027, 3, 1), date(2027, 3, 1)),
+    ("13.03.2027", date(2027, 3, 13), date(2027, 3, 13)),
+    ("bis Ende des Monats", None, date(2026, 11, 30)),
+    ("before Easter", None, date(2027, 3, 29)),
+])
+def test_parse_when(text, start, end):
+    when = parse_when(text, TODAY)
+    assert (when.start, when.end) == (start, end)
+
+
+@pytest.mark.parametrize("text", ["irgendwann mal", "blah", "bis zum Sankt Nimmerleinstag"])
+def test_unparseable_time_is_a_clear_error(text):
+    with pytest.raises(InputError, match=f"cannot understand the time '{text}'"):
+        parse_when(text, TODAY, "people.jsonl", 7)
+
+
+def test_error_names_file_and_line():
+    with pytest.raises(InputError) as info:
+        parse_when("blah", TODAY, "people.jsonl", 7)
+    assert str(info.value).startswith("people.jsonl:7: cannot understand the time 'blah'")
+
+
+@pytest.mark.parametrize("offered,verdict", [
+    ("nur am Wochenende", "fits"),
+    ("Babysitten am Wochenende, auch Samstagabend", "fits"),
+    ("abends erreichbar", "fits"),
+    ("kommt meist kurzfristig", "fits"),
+    ("nur vormittags", "contradicts"),
+    ("unter der Woche ab 18 Uhr", "contradicts"),
+    ("Babysitten unter der Woche", "contradicts"),
+    ("Elektriker", "unknown"),
+])
+def test_availability_against_saturday_evening(offered, verdict):
+    wanted = read_availability("Samstagabend", TODAY)
+    assert availability_fit(wanted, read_availability(offered)) == verdict
+
+
+def test_vormittags_is_not_midday_and_morgen_is_not_morning():
+    assert read_availability("nur vormittags").parts == {"morning"}
+    assert read_availability("morgen", TODAY).parts == set()
+    assert read_availability("morgen", TODAY).days == {2}
