@@ -113,3 +113,26 @@ def test_unknown_model_is_a_clear_error(run, small_network, monkeypatch):
     result = run("import", small_network)
     assert result.exit_code == 2
     assert result.output.startswith("Error: cannot load model 'no-such-org/no-such-model' offline")
+
+
+def test_only_a_second_degree_person_can_answer(demo):
+    first = json.loads(demo("Fliesen im Bad neu verlegen", "--json").output.splitlines()[0])
+    assert (first["id"], first["path"]) == ("n61", ["me", "n02", "n61"])
+    assert first["how"] == "ask Svetlana Petrova to introduce you to Igor Petrov (Bruder)"
+    assert ids_of(demo("Fliesen im Bad neu verlegen", "--json", "--hops", "1").output)[:1] != ["n61"]
+
+
+def test_flat_need_and_moving_mum_are_proposed(demo):
+    proposals = [json.loads(line) for line in demo("match", "--json").output.splitlines()]
+    pairs = {(p["needs"], p["offers"]) for p in proposals}
+    assert ("n09", "n08") in pairs  # bigger flat <- her 4-room flat frees up
+    assert ("n08", "n30") in pairs  # she needs movers <- Dennis with his Transporter
+    assert ("n53", "n18") in pairs  # Babysitter Samstagabend <- babysits at weekends
+    assert "Mehmet Yılmaz needs" in demo("match").output
+
+
+def test_when_on_the_demo(demo):
+    out = [json.loads(line) for line in demo("Babysitter", "--when", "Samstagabend", "--json", "--all", "-k", "6").output.splitlines()]
+    verdict = {m["id"]: m.get("availability") for m in out}
+    assert verdict.get("n18") == "fits"  # "Babysitten am Wochenende, auch Samstagabend"
+    assert out[0]["id"] == "n18"
