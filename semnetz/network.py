@@ -31,7 +31,7 @@ from .search import Match, PieceOwners, Scope, Searcher
 from .when import availability_fit, parse_when, read_availability
 from .store import Store, int_list
 from .text import content_hash
-from .vector_index import DEFAULT_INDEX_TYPE, VectorIndex
+from .vector_index import DEFAULT_INDEX_TYPE, VectorIndex, resolve_index_type
 
 # Vector spaces, each its own FAISS index: what people offer or are, and what they need.
 SPACES = {"offers": ("about", "offer", "offer_part"), "needs": ("need",)}
@@ -121,6 +121,7 @@ class Network:
 
     @property
     def index_type(self) -> str:
+        """The requested index type: "auto" (by size, the default) or a faiss factory string."""
         return self._index_type or self.store.get_meta("index_type") or DEFAULT_INDEX_TYPE
 
     def _index_path(self, space: str) -> Path:
@@ -135,20 +136,22 @@ class Network:
         if loaded is not None:
             index, meta = loaded
             if (meta.get("generation") == self.store.generation and meta.get("model") == self.model_name
-                    and meta.get("index_type") == self.index_type):
+                    and meta.get("requested_type", meta.get("index_type")) == self.index_type):
                 self._indexes[space] = index
                 return index
         return self._rebuild_index(space)
 
     def _rebuild_index(self, space: str) -> VectorIndex:
         ids, vectors, _ = self.store.vectors(SPACES[space])
-        index = VectorIndex(vectors.shape[1] if len(ids) else self.encoder.dim, self.index_type)
+        index = VectorIndex(vectors.shape[1] if len(ids) else self.encoder.dim,
+                            resolve_index_type(self.index_type, len(ids)))
         index.add(ids, vectors)
         self._save_index(space, index)
         return index
 
     def _save_index(self, space: str, index: VectorIndex) -> None:
-        index.save(self._index_path(space), {"generation": self.store.generation, "model": self.model_name})
+        index.save(self._index_path(space), {"generation": self.store.generation, "model": self.model_name,
+                                             "requested_type": self.index_type})
         self._indexes[space] = index
 
     def _lexical_index(self) -> LexicalIndex:
@@ -684,10 +687,11 @@ class Network:
     def stats(self) -> dict:
         count = self.store.count
         index_files = list((self.home / INDEX_DIRNAME).glob("*.faiss"))
-        index_sizes = {}
+        index_sizes, index_types = {}, {}
         for space in SPACES:  # read from the saved index, without loading the encoder
             loaded = VectorIndex.load(self._index_path(space))
             index_sizes[space] = len(loaded[0]) if loaded else 0
+            index_types[space] = loaded[0].index_type if loaded else None
         return {
             "home": str(self.home),
             "people": count("people"),
@@ -696,7 +700,8 @@ class Network:
             "about_clauses": count("items", "WHERE kind = 'about'"),
             "needs": count("items", "WHERE kind = 'need'"),
             "index_vectors": index_sizes,
-            "index_type": self.index_type,
+            "index_type": index_types["offers"] or resolve_index_type(self.index_type, 0),
+            "index_choice": self.index_type,
             "index_bytes": sum(f.stat().st_size for f in index_files),
             "store_bytes": (self.home / DB_FILENAME).stat().st_size,
             "model": self.model_name,

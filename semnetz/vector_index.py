@@ -17,7 +17,13 @@ import numpy as np
 # vectors are looked at), at half the memory traffic of "Flat" and with faiss' fp16 SIMD kernels; measured here
 # at 10,000 people (37,712 vectors x 512): 1.8 ms per query against 11.9 ms for Flat, same top results.
 # Candidates are rescored from these vectors (fp16 rounding, ~1e-3). Any faiss factory string is a choice.
-DEFAULT_INDEX_TYPE = "SQfp16"
+EXACT_INDEX_TYPE = "SQfp16"
+# "auto": exact below IVF_MIN_VECTORS, an inverted file (IVF, fp16 codes) from there; chosen when the index
+# is built (first import, reindex), so a growing network switches at its next reindex.
+AUTO = "auto"
+DEFAULT_INDEX_TYPE = AUTO
+IVF_MIN_VECTORS = 200_000
+IVF_NPROBE = 32  # lists searched per query
 # faiss only uses BLAS for batches above this many queries; its default (128000) makes batches of a few
 # hundred scan once per query. Measured here: 20 made batches of 100 ~10x faster with identical results.
 BLAS_THRESHOLD_QUERIES = 20
@@ -32,13 +38,40 @@ def _cores() -> int:
     return usable_cores()
 
 
+def resolve_index_type(index_type: str, n_vectors: int) -> str:
+    """The concrete faiss type for a requested one ("auto" picks by size)."""
+    if index_type != AUTO:
+        return index_type
+    if n_vectors < IVF_MIN_VECTORS:
+        return EXACT_INDEX_TYPE
+    nlist = 1 << int(round(np.log2(4 * np.sqrt(n_vectors))))  # ~4 sqrt(n) lists, a power of two
+    return f"IVF{nlist},SQfp16"
+
+
+def _build(dim: int, index_type: str):
+    if index_type.startswith(("IVF", "OPQ")):
+        # IVF indexes keep ids themselves; a hash-table direct map lets them remove and reconstruct by id
+        index = faiss.index_factory(dim, index_type, faiss.METRIC_INNER_PRODUCT)
+        faiss.extract_index_ivf(index).set_direct_map_type(faiss.DirectMap.Hashtable)
+        return index
+    return faiss.index_factory(dim, f"IDMap2,{index_type}", faiss.METRIC_INNER_PRODUCT)
+
+
+def _tune(index) -> None:
+    try:
+        faiss.extract_index_ivf(index).nprobe = IVF_NPROBE
+    except RuntimeError:  # not an IVF index
+        pass
+    if hasattr(index, "hnsw"):
+        index.hnsw.efSearch = max(index.hnsw.efSearch, 64)
+
+
 class VectorIndex:
-    def __init__(self, dim: int, index_type: str = DEFAULT_INDEX_TYPE, index=None):
+    def __init__(self, dim: int, index_type: str = EXACT_INDEX_TYPE, index=None):
         self.dim = dim
         self.index_type = index_type
-        self.index = index if index is not None else faiss.index_factory(
-            dim, f"IDMap2,{index_type}", faiss.METRIC_INNER_PRODUCT
-        )
+        self.index = index if index is not None else _build(dim, index_type)
+        _tune(self.index)
 
     def __len__(self) -> int:
         return int(self.index.ntotal)
@@ -62,6 +95,8 @@ class VectorIndex:
         ids = np.ascontiguousarray(list(ids), dtype=np.int64)
         if len(ids) == 0:
             return 0
+        if not hasattr(self.index, "id_map"):  # IVF with a hash-table direct map takes only an id array
+            return int(self.index.remove_ids(faiss.IDSelectorArray(len(ids), faiss.swig_ptr(ids))))
         return int(self.index.remove_ids(faiss.IDSelectorBatch(ids)))
 
     def reconstruct(self, ids: np.ndarray) -> np.ndarray:
@@ -72,7 +107,11 @@ class VectorIndex:
         return self.index.reconstruct_batch(ids)
 
     def ids(self) -> np.ndarray:
-        return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+        if hasattr(self.index, "id_map"):
+            return faiss.vector_to_array(self.index.id_map).astype(np.int64)
+        invlists = faiss.extract_index_ivf(self.index).invlists
+        return np.concatenate([faiss.rev_swig_ptr(invlists.get_ids(i), invlists.list_size(i)).copy()
+                               for i in range(invlists.nlist)] or [np.zeros(0, np.int64)])
 
     def search(self, queries: np.ndarray, k: int, allowed_ids=None) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids) of shape (n_queries, k); ids are -1 where fewer than k items qualify.
@@ -88,7 +127,11 @@ class VectorIndex:
         if allowed_ids is None:
             return self.index.search(queries, k)
         allowed = np.ascontiguousarray(list(allowed_ids), dtype=np.int64)
-        params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(allowed))
+        selector = faiss.IDSelectorBatch(allowed)
+        if hasattr(self.index, "id_map"):
+            params = faiss.SearchParameters(sel=selector)
+        else:
+            params = faiss.SearchParametersIVF(sel=selector, nprobe=faiss.extract_index_ivf(self.index).nprobe)
         return self.index.search(queries, k, params=params)
 
     # ---- persistence ----
@@ -116,4 +159,4 @@ class VectorIndex:
             return None
         if int(index.ntotal) != meta.get("count"):
             return None
-        return cls(int(meta["dim"]), meta.get("index_type", DEFAULT_INDEX_TYPE), index=index), meta
+        return cls(int(meta["dim"]), meta.get("index_type", EXACT_INDEX_TYPE), index=index), meta

@@ -1,0 +1,52 @@
+"""The FAISS wrapper (semnetz/vector_index.py): add, remove, reconstruct, filtered search, save/load."""
+
+import numpy as np
+import pytest
+
+from semnetz.vector_index import AUTO, IVF_MIN_VECTORS, VectorIndex, resolve_index_type
+
+
+def unit_vectors(n, dim=32, seed=0):
+    rng = np.random.default_rng(seed)
+    v = rng.standard_normal((n, dim)).astype(np.float32)
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("index_type", ["Flat", "SQfp16", "IVF8,SQfp16", "IVF8,Flat"])
+def test_add_search_remove_reconstruct_save_load(index_type, tmp_path):
+    vectors = unit_vectors(500)
+    ids = np.arange(1000, 1500, dtype=np.int64)
+    index = VectorIndex(32, index_type)
+    if index_type.startswith("IVF"):
+        index.index.nprobe = 8  # all lists: exact, so results are comparable
+    index.add(ids, vectors)
+    assert len(index) == 500
+    scores, found = index.search(vectors[:3], 1)
+    assert found[:, 0].tolist() == [1000, 1001, 1002]
+    assert np.allclose(index.reconstruct(np.array([1007])), vectors[7:8], atol=2e-3)
+    assert index.remove([1000, 1001]) == 2
+    _, found = index.search(vectors[:1], 5)
+    assert 1000 not in found[0].tolist()
+    assert sorted(index.ids().tolist()) == list(range(1002, 1500))
+    # a filter is applied inside the search: only allowed ids come back, however far down they are
+    _, found = index.search(vectors[10:11], 3, allowed_ids=[1400, 1401])
+    assert set(found[0].tolist()) - {-1} == {1400, 1401}
+    index.save(tmp_path / "x.faiss", {"generation": 3})
+    loaded, meta = VectorIndex.load(tmp_path / "x.faiss")
+    assert meta["generation"] == 3 and len(loaded) == 498 and loaded.index_type == index_type
+    assert loaded.search(vectors[5:6], 1)[1][0, 0] == 1005
+
+
+def test_index_file_without_meta_is_not_trusted(tmp_path):
+    index = VectorIndex(32, "SQfp16")
+    index.add(np.arange(3), unit_vectors(3))
+    index.save(tmp_path / "x.faiss", {})
+    (tmp_path / "x.json").unlink()
+    assert VectorIndex.load(tmp_path / "x.faiss") is None
+
+
+def test_auto_index_type_by_size():
+    assert resolve_index_type(AUTO, 10) == "SQfp16"
+    assert resolve_index_type(AUTO, IVF_MIN_VECTORS - 1) == "SQfp16"
+    assert resolve_index_type(AUTO, 400_000).startswith("IVF") and resolve_index_type(AUTO, 400_000).endswith("SQfp16")
+    assert resolve_index_type("Flat", 10**7) == "Flat"
