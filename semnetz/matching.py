@@ -65,7 +65,7 @@ def match_needs(net, k: int = PROPOSALS_PER_NEED, include_all: bool = False) -> 
     scope, _ = net._scope(MAX_HOPS, (), None)
     batch_scope = Scope(scope.allowed_pks, scope.allowed_items, scope.weight, scope.bonus, use_names=False,
                         exclude_pks=[{n.person_pk} for n in needs])
-    searcher = net._searcher(offers_index)
+    searcher = net._searcher(offers_index, use_names=False)
     ranked = searcher.rank([n.text for n in needs], vectors, k, batch_scope)
     proposals = []
     for need, matches in zip(needs, ranked):
@@ -102,7 +102,7 @@ def needs_for_person(net, person_id: str, k: int = 5, include_all: bool = False)
     similarities = need_vectors @ offer_vectors.T
     fits = [fit_per_person(row, np.zeros(len(item_ids), dtype=np.int64))[0] for row in similarities]
     texts = net.store.piece_texts(item_ids.tolist())
-    name = net._name_matcher().id_and_name[pk][1]
+    name = net._people_names()[pk][1]
     reach = net.reach()
     proposals = []
     for need, (fit, best) in zip(needs, fits):

@@ -95,6 +95,7 @@ class Network:
         self._availability: tuple[int, dict] | None = None
         self._bridge = None
         self._nominees = None
+        self._id_names = None
         self.links = LinkTable(self.store.conn)
         self.need_table = NeedTable(self.store.conn)
 
@@ -334,7 +335,7 @@ class Network:
         self.links.ensure([(pk_of[r.via], pk_of[r.id]) for r in records if r.via])
 
     def _bump_graph(self) -> None:
-        self.store.set_meta("graph_generation", int(self.store.get_meta("graph_generation", "0")) + 1)
+        self.store.bump_graph_generation()
         self._reach = None
 
     def _update_indexes(self, old_generation: int, removed_ids, new_ids, new_pieces, vectors_by_text) -> None:
@@ -465,10 +466,18 @@ class Network:
             self.store.log_many("search", details)
         return results
 
-    def _searcher(self, index: VectorIndex) -> Searcher:
+    def _searcher(self, index: VectorIndex, use_names: bool = True) -> Searcher:
         bridge = self._service_bridge()
-        return Searcher(self.store, index, self._piece_owners(), self._name_matcher(), self._lexical_index(),
+        return Searcher(self.store, index, self._piece_owners(), self._people_names(),
+                        self._name_matcher() if use_names else None, self._lexical_index(),
                         bridge, self._service_people(bridge, index))
+
+    def _people_names(self) -> dict[int, tuple[str, str]]:
+        """pk -> (id, name) of everyone (cached)."""
+        if self._id_names is None or self._id_names[0] != self.store.generation:
+            rows = self.store.conn.execute("SELECT pk, id, name FROM people").fetchall()
+            self._id_names = (self.store.generation, {pk: (i, n) for pk, i, n in rows})
+        return self._id_names[1]
 
     def _service_bridge(self):
         """Needs-to-roles background knowledge for the current encoder (None if models/services.jsonl is absent)."""
@@ -517,7 +526,7 @@ class Network:
     # ---- who can reach whom ----
     def reach(self) -> Reach:
         """Paths from the user to everyone (cached until people or links change)."""
-        key = (self.store.generation, int(self.store.get_meta("graph_generation", "0")))
+        key = (self.store.generation, self.store.graph_generation)
         if self._reach is None or self._reach[0] != key:
             direct = np.array([r[0] for r in self.store.conn.execute("SELECT pk FROM people WHERE via IS NULL").fetchall()],
                               dtype=np.int64)
@@ -575,7 +584,7 @@ class Network:
         paths = {m.person_pk: reach.path(m.person_pk, hops) for m in matches}
         hop_pairs = [(p[i], p[i + 1]) for p in paths.values() for i in range(len(p) - 1)]
         links = self.links.between(hop_pairs)
-        names = self._name_matcher().id_and_name
+        names = self._people_names()
         for m in matches:
             path = paths[m.person_pk]
             m.path = [ME] + [names[pk][0] for pk in path]

@@ -112,10 +112,12 @@ class PieceOwners:
 
 
 class Searcher:
-    def __init__(self, store: Store, index: VectorIndex, owners: PieceOwners, names: NameMatcher,
-                 lexical: LexicalIndex | None = None, bridge: ServiceBridge | None = None,
+    def __init__(self, store: Store, index: VectorIndex, owners: PieceOwners, people: dict[int, tuple[str, str]],
+                 names: NameMatcher | None, lexical: LexicalIndex | None = None, bridge: ServiceBridge | None = None,
                  service_people: dict[int, list[int]] | None = None):
+        """people: pk -> (id, name); names: fuzzy name matching (None: names are not searched)."""
         self.store, self.index, self.owners, self.names, self.lexical = store, index, owners, names, lexical
+        self.people = people
         self.bridge, self.service_people = bridge, service_people or {}
 
     def _bridge_per_piece(self, piece_vectors: np.ndarray, hits) -> np.ndarray | None:
@@ -173,7 +175,7 @@ class Searcher:
                 if pk in bridge_of:
                     fit += BRIDGE_WEIGHT * bridge_of[pk][0]
                 best[pk] = (scope.final(pk, fit), fit, int(item_ids[rows[why_of[pk][1]]]), None)
-            if scope.use_names:
+            if scope.use_names and self.names is not None:
                 for hit in self.names.match(query):
                     pk = hit.person_pk
                     if (allowed is not None and pk not in allowed) or (scope.exclude_pks and pk in scope.exclude_pks[q]):
@@ -184,7 +186,7 @@ class Searcher:
 
         ranked_per_query = [sorted(best.items(), key=lambda kv: -kv[1][0])[:k] for best in per_query]
         self.last_services = services
-        people = self.names.id_and_name
+        people = self.people
         why_items = sorted({why for ranked in ranked_per_query for _, (_, _, why, kind) in ranked if kind is None})
         pieces = self.store.piece_texts(why_items)
         return [

@@ -55,6 +55,7 @@ class Store:
         self.conn.execute("SET threads TO 1")  # our queries are small; spare the second core for encoding
         apply_migrations(self.conn)
         self._generation: int | None = None
+        self._graph_generation: int | None = None
 
     def close(self) -> None:
         self.conn.close()
@@ -66,7 +67,7 @@ class Store:
             yield self
         except BaseException:
             self.conn.execute("ROLLBACK")
-            self._generation = None  # the bump (if any) was rolled back
+            self._generation = self._graph_generation = None  # the bumps (if any) were rolled back
             raise
         self.conn.execute("COMMIT")
 
@@ -85,6 +86,17 @@ class Store:
         if self._generation is None:
             self._generation = int(self.get_meta("generation", "0"))
         return self._generation
+
+    @property
+    def graph_generation(self) -> int:
+        """Bumped by every change to links or introductions (cached like generation)."""
+        if self._graph_generation is None:
+            self._graph_generation = int(self.get_meta("graph_generation", "0"))
+        return self._graph_generation
+
+    def bump_graph_generation(self) -> None:
+        self._graph_generation = self.graph_generation + 1
+        self.set_meta("graph_generation", self._graph_generation)
 
     def bump_generation(self) -> int:
         generation = self.generation + 1

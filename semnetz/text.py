@@ -30,8 +30,13 @@ def content_hash(*parts: str) -> str:
     return digest[:16]
 
 
+_ASCII_NON_WORD = re.compile(r"[^a-z0-9_]+")
+
+
 def fold(text: str) -> str:
     """Lowercase, strip accents and punctuation: 'Ayşe' and 'Ayse', 'Noah's Mama' and 'Noahs Mama' compare equal."""
+    if text.isascii():  # fast path for most names
+        return " ".join(_ASCII_NON_WORD.sub(" ", text.lower().replace("'", "").replace("`", "")).split())
     decomposed = unicodedata.normalize("NFKD", text.casefold().replace("ß", "ss"))
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     plain = re.sub(r"['’`´]", "", plain)
