@@ -31,11 +31,13 @@ from .search import Match, PieceOwners, Scope, Searcher
 from .when import availability_fit, parse_when, read_availability
 from .store import Store, int_list
 from .text import content_hash
-from .vector_index import DEFAULT_INDEX_TYPE, VectorIndex, resolve_index_type
+from .vector_index import DEFAULT_INDEX_TYPE, IdFilter, VectorIndex, resolve_index_type
 
 # Vector spaces, each its own FAISS index: what people offer or are, and what they need.
 SPACES = {"offers": ("about", "offer", "offer_part"), "needs": ("need",)}
 ENCODE_BATCH = 512
+# Up to this many pieces their texts are kept in memory (saves a query per search); beyond, fetched per search.
+TEXTS_IN_MEMORY_MAX_PIECES = 300_000
 # Besides the encoder's minimum score, a result whose fit is more than this far below the best fit is not shown.
 SCORE_MARGIN = 0.2
 # A person who helped after an introduction gets this much added to their score, for up to 3 such outcomes.
@@ -112,7 +114,10 @@ class Network:
     @property
     def model_name(self) -> str:
         """--model / $SEMNETZ_MODEL if given, else the model the network was embedded with, else the default."""
-        return self._requested_model or self.store.get_meta("model") or encoders.default_model_name()
+        if self._requested_model is None:
+            # as good as requested from here on: the store's model (or the default) stays this network's model
+            self._requested_model = self.store.get_meta("model") or encoders.default_model_name()
+        return self._requested_model
 
     @property
     def encoder(self) -> encoders.Encoder:
@@ -168,7 +173,11 @@ class Network:
 
     def _piece_owners(self) -> PieceOwners:
         if self._owners is None or self._owners[0] != self.store.generation:
-            self._owners = (self.store.generation, PieceOwners(*self.store.piece_owners(SPACES["offers"])))
+            item_ids, person_pks = self.store.piece_owners(SPACES["offers"])
+            texts = None
+            if len(item_ids) <= TEXTS_IN_MEMORY_MAX_PIECES:
+                texts = self.store.piece_texts(item_ids.tolist())
+            self._owners = (self.store.generation, PieceOwners(item_ids, person_pks, texts))
         return self._owners[1]
 
     def _name_matcher(self) -> NameMatcher:
@@ -461,7 +470,7 @@ class Network:
             results.append(SearchResult(query, kept, None if kept or not matches else max(matches, key=lambda m: m.fit)))
         details = [{"q": r.query, "ids": [m.id for m in r.matches]} for r in results]
         if len(details) == 1:
-            self.store.log("search", details[0])
+            self.store.log_soon("search", details[0])
         else:
             self.store.log_many("search", details)
         return results
@@ -500,7 +509,8 @@ class Network:
         path = self.home / INDEX_DIRNAME / "service_people.json"
         try:
             saved = json.loads(path.read_text())
-            if saved["generation"] == key[0] and saved["model"] == key[1] and saved["services"] == len(bridge.services):
+            if (saved["generation"] == key[0] and saved["model"] == key[1] and saved["services"] == len(bridge.services)
+                    and saved.get("per_service") == BRIDGE_CANDIDATES):
                 nominees = {int(j): pks for j, pks in saved["people"].items()}
                 self._nominees = (key, nominees)
                 return nominees
@@ -518,7 +528,7 @@ class Network:
         nominees = {j: sorted(people, key=lambda pk: -people[pk])[:BRIDGE_CANDIDATES] for j, people in best.items()}
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"generation": key[0], "model": key[1], "services": len(bridge.services),
-                                   "people": nominees}))
+                                   "per_service": BRIDGE_CANDIDATES, "people": nominees}))
         tmp.replace(path)
         self._nominees = (key, nominees)
         return nominees
@@ -547,7 +557,7 @@ class Network:
                 allowed &= {r[0] for r in rows}
             everyone = len(allowed) == self.store.count("people")
             owners = self._piece_owners()
-            items = None if everyone else owners.items_of(sorted(allowed))[0]
+            items = None if everyone else IdFilter(owners.items_of(sorted(allowed))[0])
             helped = self.need_table.helped_counts()
             bonus = np.zeros(len(reach.reach[hops]), dtype=np.float32)
             for pk, count in helped.items():

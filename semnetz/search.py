@@ -20,7 +20,7 @@ from .lexical import LexicalIndex
 from .names import NameMatcher
 from .services import BRIDGE_ROLE_BASELINE, BRIDGE_WEIGHT, ServiceBridge
 from .store import Store
-from .vector_index import VectorIndex
+from .vector_index import IdFilter, VectorIndex
 
 # Pieces fetched from FAISS per wanted person: a person has several pieces, and we want k distinct people.
 ITEMS_PER_PERSON = 8
@@ -61,16 +61,16 @@ class Scope:
     """Who may be found and how their fit is weighted (see Network.search)."""
 
     allowed_pks: set[int] | None = None  # None: everyone
-    allowed_items: np.ndarray | None = None  # the FAISS ids of the allowed people's pieces (an ID selector)
+    allowed_items: IdFilter | None = None  # the FAISS ids of the allowed people's pieces (an ID selector)
     weight: np.ndarray | None = None  # by pk: reach x availability factor (1 if None)
     bonus: np.ndarray | None = None  # by pk: added after weighting (helped before)
     use_names: bool = True
     exclude_pks: list[set[int]] | None = None  # per query: people never to return (e.g. the one in need)
 
     def final(self, pk: int, fit: float) -> float:
-        w = float(self.weight[pk]) if self.weight is not None and pk < len(self.weight) else 1.0
-        b = float(self.bonus[pk]) if self.bonus is not None and pk < len(self.bonus) else 0.0
-        return fit * w + b
+        w = self.weight[pk] if self.weight is not None and pk < len(self.weight) else 1.0
+        b = self.bonus[pk] if self.bonus is not None and pk < len(self.bonus) else 0.0
+        return float(fit * w + b)
 
 
 def fit_per_person(similarities: np.ndarray, person_pks: np.ndarray,
@@ -95,11 +95,12 @@ def fit_per_person(similarities: np.ndarray, person_pks: np.ndarray,
 class PieceOwners:
     """Which pieces belong to whom, in memory (two int arrays), so candidates are rescored without a scan."""
 
-    def __init__(self, item_ids: np.ndarray, person_pks: np.ndarray):
+    def __init__(self, item_ids: np.ndarray, person_pks: np.ndarray, texts: dict[int, tuple[str, str]] | None = None):
         order = np.lexsort((item_ids, person_pks))
         self.by_person_pk = person_pks[order]
         self.by_person_item = item_ids[order]
         self.owner = dict(zip(item_ids.tolist(), person_pks.tolist()))
+        self.texts = texts  # item id -> (text, kind), kept for small networks only
 
     def items_of(self, pks: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(item ids, their person pks) of these people."""
@@ -170,11 +171,15 @@ class Searcher:
             why_of = fit_per_person(direct + BRIDGE_WEIGHT * bridged, item_pks[rows], second_weight=0.0) \
                 if bridged is not None else fits
             best: dict[int, tuple[float, float, int | str, str | None]] = {}
+            lex = lexical[q]
             for pk, (fit, _) in fits.items():
-                fit += LEXICAL_WEIGHT * lexical[q].get(pk, 0.0)
+                if lex:
+                    fit += LEXICAL_WEIGHT * lex.get(pk, 0.0)
                 if pk in bridge_of:
                     fit += BRIDGE_WEIGHT * bridge_of[pk][0]
-                best[pk] = (scope.final(pk, fit), fit, int(item_ids[rows[why_of[pk][1]]]), None)
+                best[pk] = (fit, fit, int(item_ids[rows[why_of[pk][1]]]), None)
+            if scope.weight is not None or scope.bonus is not None:
+                best = {pk: (scope.final(pk, fit), fit, why, kind) for pk, (_, fit, why, kind) in best.items()}
             if scope.use_names and self.names is not None:
                 for hit in self.names.match(query):
                     pk = hit.person_pk
@@ -188,7 +193,8 @@ class Searcher:
         self.last_services = services
         people = self.people
         why_items = sorted({why for ranked in ranked_per_query for _, (_, _, why, kind) in ranked if kind is None})
-        pieces = self.store.piece_texts(why_items)
+        texts = self.owners.texts
+        pieces = {i: texts[i] for i in why_items} if texts is not None else self.store.piece_texts(why_items)
         return [
             [Match(*people[pk], float(score), *(pieces[why] if kind is None else (why, kind)), pk, fit=float(fit))
              for pk, (score, fit, why, kind) in ranked]

@@ -18,6 +18,9 @@ from .migrations import apply_migrations
 # Another semnetz process may hold the file (DuckDB allows one writer); wait this long before giving up.
 LOCK_WAIT_S = 30.0
 _LOCK_RETRY_S = 0.05
+# Search log entries wait in memory at most this long / this many before they are written.
+LOG_BUFFER_S = 2.0
+LOG_BUFFER_ENTRIES = 200
 
 
 @dataclass
@@ -56,12 +59,15 @@ class Store:
         apply_migrations(self.conn)
         self._generation: int | None = None
         self._graph_generation: int | None = None
+        self._pending_log: list[tuple[datetime, str, dict]] = []
 
     def close(self) -> None:
+        self.flush_log()
         self.conn.close()
 
     @contextmanager
     def transaction(self):
+        self.flush_log()  # searches logged before this change come before it in the log
         self.conn.execute("BEGIN TRANSACTION")
         try:
             yield self
@@ -316,7 +322,17 @@ class Store:
         """item id -> (text, kind)."""
         if not item_ids:
             return {}
-        rows = self.conn.execute(f"SELECT item_id, text, kind FROM items WHERE item_id IN {int_list(item_ids)}").fetchall()
+        if len(item_ids) > 1000:  # all of them: a join beats a long IN list
+            ids = np.asarray(item_ids, dtype=np.int64)
+            self._register("_wanted", {"item_id": ids})
+            try:
+                rows = self.conn.execute(
+                    "SELECT i.item_id, i.text, i.kind FROM items i JOIN _wanted w USING (item_id)").fetchall()
+            finally:
+                self.conn.unregister("_wanted")
+        else:
+            rows = self.conn.execute(
+                f"SELECT item_id, text, kind FROM items WHERE item_id IN {int_list(item_ids)}").fetchall()
         return {r[0]: (r[1], r[2]) for r in rows}
 
     def piece_owners(self, kinds: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -338,7 +354,21 @@ class Store:
             [datetime.now(), action, json.dumps(detail, ensure_ascii=False)],
         )
 
-    def log_many(self, action: str, details: list[dict]) -> None:
+    def log_soon(self, action: str, detail: dict) -> None:
+        """Log a search: kept in memory and written with the next change, on close, or after LOG_BUFFER_S
+        (a DuckDB commit per search would cost ~2 ms of a ~10 ms search)."""
+        self._pending_log.append((datetime.now(), action, detail))
+        if len(self._pending_log) >= LOG_BUFFER_ENTRIES or \
+                (datetime.now() - self._pending_log[0][0]).total_seconds() > LOG_BUFFER_S:
+            self.flush_log()
+
+    def flush_log(self) -> None:
+        pending, self._pending_log = self._pending_log, []
+        for action in dict.fromkeys(a for _, a, _ in pending):
+            rows = [(at, d) for at, a, d in pending if a == action]
+            self.log_many(action, [d for _, d in rows], [at for at, _ in rows])
+
+    def log_many(self, action: str, details: list[dict], times: list[datetime] | None = None) -> None:
         """Many entries in one statement (a batch search logs every query)."""
         import pyarrow as pa
 
@@ -349,7 +379,7 @@ class Store:
         ).fetchall()
         batch = pa.table({
             "seq": pa.array([r[0] for r in first], pa.int64()),
-            "logged_at": pa.array([datetime.now()] * len(details), pa.timestamp("us")),
+            "logged_at": pa.array(times or [datetime.now()] * len(details), pa.timestamp("us")),
             "action": pa.array([action] * len(details), pa.string()),
             "detail": pa.array([json.dumps(d, ensure_ascii=False) for d in details], pa.string()),
         })
@@ -360,6 +390,7 @@ class Store:
             self.conn.unregister("_new_log")
 
     def log_entries(self, limit: int | None = None, action: str | None = None) -> list[dict]:
+        self.flush_log()
         sql = "SELECT seq, logged_at, action, detail FROM audit_log"
         params: list = []
         if action:

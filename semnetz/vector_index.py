@@ -32,6 +32,19 @@ faiss.cvar.distance_compute_blas_threshold = BLAS_THRESHOLD_QUERIES
 MULTITHREAD_MIN_QUERIES = 64
 
 
+class IdFilter:
+    """A reusable FAISS ID selector for a set of allowed ids (a bitmap: one bit per id up to the largest)."""
+
+    def __init__(self, ids):
+        ids = np.ascontiguousarray(list(ids) if not isinstance(ids, np.ndarray) else ids, dtype=np.int64)
+        self.count = len(ids)
+        size = int(ids.max()) + 1 if len(ids) else 1
+        bits = np.zeros((size + 7) // 8, dtype=np.uint8)
+        np.bitwise_or.at(bits, ids >> 3, (1 << (ids & 7)).astype(np.uint8))
+        self._bits = bits  # must outlive the selector, which points into it
+        self.selector = faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits))  # n is in bytes
+
+
 def _cores() -> int:
     from .encoders import usable_cores
 
@@ -116,7 +129,8 @@ class VectorIndex:
     def search(self, queries: np.ndarray, k: int, allowed_ids=None) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids) of shape (n_queries, k); ids are -1 where fewer than k items qualify.
 
-        ``allowed_ids`` restricts the search itself (an ID selector), so a filter never hides a match.
+        ``allowed_ids`` (ids or an IdFilter, which can be reused) restricts the search itself (an ID selector),
+        so a filter never hides a match.
         """
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         k = max(1, min(k, len(self)))
@@ -126,13 +140,15 @@ class VectorIndex:
         faiss.omp_set_num_threads(_cores() if len(queries) >= MULTITHREAD_MIN_QUERIES else 1)
         if allowed_ids is None:
             return self.index.search(queries, k)
-        allowed = np.ascontiguousarray(list(allowed_ids), dtype=np.int64)
-        selector = faiss.IDSelectorBatch(allowed)
+        id_filter = allowed_ids if isinstance(allowed_ids, IdFilter) else IdFilter(allowed_ids)
+        selector = id_filter.selector  # id_filter stays referenced until the search returns (it owns the bits)
         if hasattr(self.index, "id_map"):
             params = faiss.SearchParameters(sel=selector)
         else:
             params = faiss.SearchParametersIVF(sel=selector, nprobe=faiss.extract_index_ivf(self.index).nprobe)
-        return self.index.search(queries, k, params=params)
+        result = self.index.search(queries, k, params=params)
+        del id_filter
+        return result
 
     # ---- persistence ----
     def save(self, path: Path, meta: dict) -> None:

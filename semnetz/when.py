@@ -14,6 +14,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from .errors import InputError
 
@@ -54,6 +55,17 @@ def _holidays(year: int) -> dict[str, tuple[date, date]]:
     }
 
 
+@lru_cache(maxsize=4)
+def _date_parser(today: date):
+    """One dateparser per day (building one costs ~10 ms; an import may parse thousands of dates)."""
+    from dateparser.date import DateDataParser
+
+    return DateDataParser(languages=["de", "en"], settings={
+        "PREFER_DATES_FROM": "future", "RELATIVE_BASE": datetime.combine(today, datetime.min.time()),
+        "RETURN_TIME_AS_PERIOD": True, "DATE_ORDER": "DMY",
+    })
+
+
 def _period_range(day: date, period: str) -> tuple[date, date]:
     if period == "week":
         monday = day - timedelta(days=day.weekday())
@@ -78,13 +90,7 @@ def _parse_range(text: str, today: date) -> tuple[date, date] | None:
     if text in SPECIAL_PERIODS:
         last = today.replace(day=calendar.monthrange(today.year, today.month)[1])
         return last - timedelta(days=6), last
-    from dateparser.date import DateDataParser
-
-    parser = DateDataParser(languages=["de", "en"], settings={
-        "PREFER_DATES_FROM": "future", "RELATIVE_BASE": datetime.combine(today, datetime.min.time()),
-        "RETURN_TIME_AS_PERIOD": True, "DATE_ORDER": "DMY",
-    })
-    data = parser.get_date_data(text)
+    data = _date_parser(today).get_date_data(text)
     if data.date_obj is None:
         return None
     return _period_range(data.date_obj.date(), data.period or "day")
