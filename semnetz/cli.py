@@ -44,6 +44,17 @@ def network_options(fn):
     return wrapper
 
 
+def emit(rows, as_json: bool, to_json, human, empty: str) -> None:
+    """JSON lines (one per row) or the human rendering, or a sentence when there is nothing."""
+    from . import render
+
+    if as_json:
+        for row in rows:
+            click.echo(render.json_line(to_json(row)))
+    else:
+        click.echo(human(rows) if rows else empty)
+
+
 def json_option(fn):
     return click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")(fn)
 
@@ -240,12 +251,7 @@ def list_(net, as_json):
     """Everyone in the network."""
     from . import render
 
-    rows = net.list_people()
-    if as_json:
-        for row in rows:
-            click.echo(render.json_line(row))
-        return
-    click.echo(render.people_table(rows) if rows else "Nobody in your network yet: semnetz import FILE")
+    emit(net.list_people(), as_json, dict, render.people_table, "Nobody in your network yet: semnetz import FILE")
 
 
 # ---------------------------------------------------------------- who knows whom
@@ -296,12 +302,7 @@ def needs(net, status, as_json):
     """Needs in the network, soonest first."""
     from . import render
 
-    rows = net.needs(status)
-    if as_json:
-        for row in rows:
-            click.echo(render.json_line(row.to_json()))
-        return
-    click.echo(render.needs_table(rows) if rows else "No needs recorded.")
+    emit(net.needs(status), as_json, lambda r: r.to_json(), render.needs_table, "No needs recorded.")
 
 
 @cli.command()
@@ -314,12 +315,8 @@ def match(net, person_id, k, include_all, as_json):
     """Proposed introductions: who could meet each open need."""
     from . import render
 
-    proposals = net.match(person_id, k=k, include_all=include_all)
-    if as_json:
-        for proposal in proposals:
-            click.echo(render.json_line(proposal.to_json()))
-        return
-    click.echo(render.proposals_text(proposals) if proposals else "No proposals: no open need fits anyone's offers.")
+    emit(net.match(person_id, k=k, include_all=include_all), as_json, lambda p: p.to_json(), render.proposals_text,
+         "No proposals: no open need fits anyone's offers.")
 
 
 @cli.command()
@@ -361,12 +358,7 @@ def log(net, limit, action, as_json):
     """The audit log: every change and every search, oldest first."""
     from . import render
 
-    entries = net.log_entries(limit, action)
-    if as_json:
-        for entry in entries:
-            click.echo(render.json_line(entry))
-        return
-    click.echo(render.log_table(entries) if entries else "The log is empty.")
+    emit(net.log_entries(limit, action), as_json, dict, render.log_table, "The log is empty.")
 
 
 @cli.command()

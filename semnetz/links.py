@@ -7,7 +7,7 @@ from datetime import datetime
 
 import numpy as np
 
-from .store import int_list
+from .store import int_list, registered
 
 
 @dataclass
@@ -28,20 +28,16 @@ class LinkTable:
 
         if not links:
             return
-        batch = pa.table({
+        with registered(self.conn, "_links", {
             "from_pk": pa.array([l.from_pk for l in links], pa.int32()),
             "to_pk": pa.array([l.to_pk for l in links], pa.int32()),
             "relation": pa.array([l.relation for l in links], pa.string()),
             "strength": pa.array([l.strength for l in links], pa.float64()),
-        })
-        self.conn.register("_links", batch)
-        try:
+        }):
             self.conn.execute(
                 "INSERT OR REPLACE INTO edges SELECT from_pk, to_pk, relation, strength, ? FROM _links",
                 [datetime.now()],
             )
-        finally:
-            self.conn.unregister("_links")
 
     def ensure(self, pairs: list[tuple[int, int]]) -> None:
         """A plain link for each (from, to) that is not linked in either direction yet (e.g. from "via")."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from .store import int_list
+from .store import int_list, registered
 
 NEED_STATUSES = ("open", "matched", "fulfilled", "expired")
 
@@ -39,15 +39,13 @@ class NeedTable:
         if not rows:
             return
         ids, whens, starts, ends = zip(*rows)
-        batch = pa.table({"item_id": pa.array(ids, pa.int64()), "when_text": pa.array(whens, pa.string()),
-                          "due_from": pa.array(starts, pa.date32()), "due_until": pa.array(ends, pa.date32())})
-        self.conn.register("_needs_batch", batch)
-        try:
+        with registered(self.conn, "_needs_batch", {
+            "item_id": pa.array(ids, pa.int64()), "when_text": pa.array(whens, pa.string()),
+            "due_from": pa.array(starts, pa.date32()), "due_until": pa.array(ends, pa.date32()),
+        }):
             self.conn.execute("INSERT INTO needs (item_id, when_text, status, created_at, due_from, due_until) "
                               "SELECT item_id, when_text, 'open', ?, due_from, due_until FROM _needs_batch",
                               [datetime.now()])
-        finally:
-            self.conn.unregister("_needs_batch")
 
     def set_whens(self, rows: list[tuple]) -> None:
         """rows: (item_id, when_text, due_from, due_until) for needs whose text stayed but whose when may not."""

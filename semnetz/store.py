@@ -40,6 +40,28 @@ def int_list(values) -> str:
     return "(" + ",".join(str(int(v)) for v in values) + ")"
 
 
+def vector_column(vectors: np.ndarray):
+    """An Arrow list column of float32 vectors (one row per vector), for bulk writes."""
+    import pyarrow as pa
+
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    dim = vectors.shape[1]
+    offsets = np.arange(0, (len(vectors) + 1) * dim, dim, dtype=np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(vectors.reshape(-1)))
+
+
+@contextmanager
+def registered(conn, name: str, columns: dict):
+    """An Arrow table visible to SQL as `name` for the duration of the block (bulk inserts and updates)."""
+    import pyarrow as pa
+
+    conn.register(name, pa.table(columns))
+    try:
+        yield name
+    finally:
+        conn.unregister(name)
+
+
 def _connect(path: Path) -> duckdb.DuckDBPyConnection:
     deadline = time.monotonic() + LOCK_WAIT_S
     while True:
@@ -169,11 +191,6 @@ class Store:
         ).fetchall()
         return {r[0]: (r[1], r[2]) for r in rows}
 
-    def _register(self, name: str, columns: dict):
-        import pyarrow as pa
-
-        self.conn.register(name, pa.table(columns))
-
     def upsert_people(self, rows: list[tuple]) -> dict[str, int]:
         """Insert or update people in bulk; rows are (id, name, aliases, text, tags, contact, via, record_hash).
         Returns id -> pk for all of them."""
@@ -183,14 +200,13 @@ class Store:
             return {}
         now = datetime.now()
         cols = list(zip(*rows))
-        self._register("_people_batch", {
+        with registered(self.conn, "_people_batch", {
             "id": pa.array(cols[0], pa.string()), "name": pa.array(cols[1], pa.string()),
             "aliases": pa.array(cols[2], pa.list_(pa.string())), "text": pa.array(cols[3], pa.string()),
             "tags": pa.array(cols[4], pa.list_(pa.string())),
             "contact": pa.array([json.dumps(c, ensure_ascii=False) for c in cols[5]], pa.string()),
             "via": pa.array(cols[6], pa.string()), "record_hash": pa.array(cols[7], pa.string()),
-        })
-        try:
+        }):
             self.conn.execute(
                 """UPDATE people SET name = b.name, aliases = b.aliases, text = b.text, tags = b.tags,
                           contact = b.contact, via = b.via, record_hash = b.record_hash, updated_at = ?
@@ -199,10 +215,7 @@ class Store:
                 """INSERT INTO people SELECT nextval('person_pk_seq'), b.id, b.name, b.aliases, b.text, b.tags,
                           b.contact, b.via, b.record_hash, ?, ?
                    FROM _people_batch b WHERE b.id NOT IN (SELECT id FROM people)""", [now, now])
-            pks = dict(self.conn.execute("SELECT p.id, p.pk FROM people p JOIN _people_batch b USING (id)").fetchall())
-        finally:
-            self.conn.unregister("_people_batch")
-        return pks
+            return dict(self.conn.execute("SELECT p.id, p.pk FROM people p JOIN _people_batch b USING (id)").fetchall())
 
     def delete_person(self, pk: int) -> list[int]:
         """Delete a person and everything attached; returns the removed item ids."""
@@ -242,10 +255,7 @@ class Store:
 
         if len(item_ids) == 0:
             return
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        dim = vectors.shape[1]
-        offsets = np.arange(0, (len(vectors) + 1) * dim, dim, dtype=np.int32)
-        batch = pa.table({
+        with registered(self.conn, "_new_items", {
             "item_id": pa.array(np.asarray(item_ids, dtype=np.int64)),
             "person_pk": pa.array(np.asarray(person_pks, dtype=np.int32)),
             "kind": pa.array(list(kinds), pa.string()),
@@ -253,23 +263,16 @@ class Store:
             "text": pa.array(list(texts), pa.string()),
             "content_hash": pa.array(list(hashes), pa.string()),
             "model": pa.array([model] * len(item_ids), pa.string()),
-            "vector": pa.ListArray.from_arrays(pa.array(offsets), pa.array(vectors.reshape(-1))),
-        })
-        self.conn.register("_new_items", batch)
-        try:
+            "vector": vector_column(vectors),
+        }):
             self.conn.execute("INSERT INTO items SELECT * FROM _new_items")
-        finally:
-            self.conn.unregister("_new_items")
 
     def set_item_positions(self, updates: list[tuple[int, int]]) -> None:
         if not updates:
             return
         ids, positions = zip(*updates)
-        self._register("_positions", {"item_id": list(ids), "pos": list(positions)})
-        try:
+        with registered(self.conn, "_positions", {"item_id": list(ids), "pos": list(positions)}):
             self.conn.execute("UPDATE items SET pos = b.pos FROM _positions b WHERE items.item_id = b.item_id")
-        finally:
-            self.conn.unregister("_positions")
 
     def replace_vectors(self, item_ids: list[int], vectors: np.ndarray | None, model: str) -> None:
         """New vectors (and model) for existing items; the item ids, and so the FAISS ids, stay."""
@@ -277,21 +280,12 @@ class Store:
 
         if not item_ids:
             return
-        vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        dim = vectors.shape[1]
-        offsets = np.arange(0, (len(vectors) + 1) * dim, dim, dtype=np.int32)
-        batch = pa.table({
-            "item_id": pa.array(np.asarray(item_ids, dtype=np.int64)),
-            "vector": pa.ListArray.from_arrays(pa.array(offsets), pa.array(vectors.reshape(-1))),
-        })
-        self.conn.register("_new_vectors", batch)
-        try:
+        with registered(self.conn, "_new_vectors", {"item_id": pa.array(np.asarray(item_ids, dtype=np.int64)),
+                                                    "vector": vector_column(vectors)}):
             self.conn.execute(
                 "UPDATE items SET vector = n.vector, model = ? FROM _new_vectors n WHERE items.item_id = n.item_id",
                 [model],
             )
-        finally:
-            self.conn.unregister("_new_vectors")
 
     def delete_items(self, item_ids: list[int]) -> None:
         for start in range(0, len(item_ids), 1000):
@@ -323,13 +317,9 @@ class Store:
         if not item_ids:
             return {}
         if len(item_ids) > 1000:  # all of them: a join beats a long IN list
-            ids = np.asarray(item_ids, dtype=np.int64)
-            self._register("_wanted", {"item_id": ids})
-            try:
+            with registered(self.conn, "_wanted", {"item_id": np.asarray(item_ids, dtype=np.int64)}):
                 rows = self.conn.execute(
                     "SELECT i.item_id, i.text, i.kind FROM items i JOIN _wanted w USING (item_id)").fetchall()
-            finally:
-                self.conn.unregister("_wanted")
         else:
             rows = self.conn.execute(
                 f"SELECT item_id, text, kind FROM items WHERE item_id IN {int_list(item_ids)}").fetchall()
@@ -377,17 +367,13 @@ class Store:
         first = self.conn.execute(
             "SELECT nextval('audit_seq') FROM range(?)", [len(details)]
         ).fetchall()
-        batch = pa.table({
+        with registered(self.conn, "_new_log", {
             "seq": pa.array([r[0] for r in first], pa.int64()),
             "logged_at": pa.array(times or [datetime.now()] * len(details), pa.timestamp("us")),
             "action": pa.array([action] * len(details), pa.string()),
             "detail": pa.array([json.dumps(d, ensure_ascii=False) for d in details], pa.string()),
-        })
-        self.conn.register("_new_log", batch)
-        try:
+        }):
             self.conn.execute("INSERT INTO audit_log SELECT * FROM _new_log")
-        finally:
-            self.conn.unregister("_new_log")
 
     def log_entries(self, limit: int | None = None, action: str | None = None) -> list[dict]:
         self.flush_log()
