@@ -101,15 +101,17 @@ def _read_batch(path: str) -> list[str]:
 @click.option("--when", help='When you need it ("Samstagabend", "morgen"): people whose availability contradicts '
                              'it move down.')
 @click.option("--tag", "tags", multiple=True, help="Only people with this tag (repeatable: any of them).")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True,
+              help="Everything, vectors only, or full-text (BM25) only; for comparisons.")
 @click.option("--batch", "batch_file", type=click.Path(dir_okay=False),
               help="Read one query per line (text, or JSON lines with \"q\"); write one JSON line per query.")
 @json_option
 @network_options
-def search(net, query, k, include_all, hops, when, tags, batch_file, as_json):
+def search(net, query, k, include_all, hops, when, tags, mode, batch_file, as_json):
     """People who fit a need, best first, each with a score, why, and how to reach them."""
     from . import render
 
-    options = dict(k=k, include_all=include_all, hops=hops, when=when, tags=list(tags))
+    options = dict(k=k, include_all=include_all, hops=hops, when=when, tags=list(tags), mode=mode)
     if batch_file:
         if query:
             raise InputError("give either a QUERY or --batch FILE, not both")
@@ -124,7 +126,7 @@ def search(net, query, k, include_all, hops, when, tags, batch_file, as_json):
             click.echo(render.json_line(match.to_json()))
         return
     if not result.matches:
-        click.echo(render.nothing_fits(result, net.encoder.min_score))
+        click.echo(render.nothing_fits(result, net.encoder.min_score, net.store.count("people") == 0))
         return
     click.echo(render.matches_table(result.matches))
 
@@ -370,6 +372,46 @@ def stats(net, as_json):
 
     data = net.stats()
     click.echo(render.json_line(data) if as_json else render.stats_text(data))
+
+
+# ---------------------------------------------------------------- benchmarks
+@cli.group(cls=click.Group)
+def bench():
+    """Measure quality and speed on your own data (quality, speed, peers)."""
+
+
+def _write_report(out_dir, name: str, report: dict, plot) -> None:
+    import json as _json
+    from pathlib import Path
+
+    from . import render
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{name}.json").write_text(_json.dumps(report, ensure_ascii=False, indent=2, default=render._json_default))
+    plot(report, out)
+    click.echo(f"wrote {out / (name + '.json')} and the plots in {out}", err=True)
+
+
+@bench.command(name="quality")
+@click.option("--people", "people_file", type=click.Path(dir_okay=False), required=True,
+              help="People in the import format (JSON Lines or CSV).")
+@click.option("--queries", "queries_file", type=click.Path(dir_okay=False), required=True,
+              help='Labelled queries, JSON lines {"q": …, "rel": {"<id>": 2 or 1}}.')
+@click.option("--encoder", "encoders", multiple=True, help="Only these encoders (repeatable; default: all known).")
+@click.option("--samples", type=click.IntRange(100), default=1000, show_default=True, help="Bootstrap resamples.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write quality.json and quality.png here.")
+@json_option
+def bench_quality(people_file, queries_file, encoders, samples, out_dir, as_json):
+    """nDCG@5/10, Recall@5/10, MRR@10 with 95% CIs for every encoder, dense, lexical and hybrid."""
+    from . import render
+    from .bench.quality import quality_plot, quality_table, run_quality
+
+    report = run_quality(people_file, queries_file, list(encoders) or None, samples,
+                         progress=lambda name: click.echo(f"  done: {name}", err=True))
+    if out_dir:
+        _write_report(out_dir, "quality", report, lambda r, out: quality_plot(r, out / "quality.png"))
+    click.echo(render.json_line(report) if as_json else quality_table(report))
 
 
 def main():  # pragma: no cover - console entry for python -m semnetz

@@ -40,6 +40,7 @@ ENCODE_BATCH = 512
 TEXTS_IN_MEMORY_MAX_PIECES = 300_000
 # Besides the encoder's minimum score, a result whose fit is more than this far below the best fit is not shown.
 SCORE_MARGIN = 0.2
+SEARCH_MODES = ("hybrid", "dense", "lexical")
 # A person who helped after an introduction gets this much added to their score, for up to 3 such outcomes.
 HELPED_BONUS = 0.03
 HELPED_MAX_COUNTED = 3
@@ -436,17 +437,23 @@ class Network:
 
     # ---- searching ----
     def search(self, query: str, k: int = 5, include_all: bool = False, hops: int = DEFAULT_HOPS,
-               when: str | None = None, tags: list[str] | None = None) -> SearchResult:
-        return self.search_batch([query], k=k, include_all=include_all, hops=hops, when=when, tags=tags)[0]
+               when: str | None = None, tags: list[str] | None = None, mode: str = "hybrid") -> SearchResult:
+        """People who fit one need, best first (see search_batch)."""
+        return self.search_batch([query], k=k, include_all=include_all, hops=hops, when=when, tags=tags,
+                                 mode=mode)[0]
 
     def search_batch(self, queries: list[str], k: int = 5, include_all: bool = False, hops: int = DEFAULT_HOPS,
-                     when: str | None = None, tags: list[str] | None = None) -> list[SearchResult]:
+                     when: str | None = None, tags: list[str] | None = None,
+                     mode: str = "hybrid") -> list[SearchResult]:
         """Rank people for many queries at once (one encoder call, one FAISS batch, one log write).
 
         People more than ``hops`` links away (1 = direct contacts only, at most 3) or without one of ``tags``
         are not searched at all; ``when`` ("Samstagabend") moves people whose stated availability contradicts
-        it down. See README, "What a score means".
+        it down. ``mode``: "hybrid" (everything, the default), "dense" (vectors only) or "lexical" (BM25 only),
+        for comparisons. See README, "What a score means".
         """
+        if mode not in SEARCH_MODES:
+            raise InputError(f"unknown mode '{mode}' (one of: {', '.join(SEARCH_MODES)})")
         queries = [q.strip() for q in queries]
         if any(not q for q in queries):
             raise InputError("empty query: say what you need, e.g. semnetz \"brauche Handwerker\"")
@@ -456,9 +463,10 @@ class Network:
             raise InputError(f"--hops must be from 1 to {MAX_HOPS}, got {hops}")
         index = self._index("offers")
         scope, availability = self._scope(hops, tuple(sorted(tags or ())), when)
-        searcher = self._searcher(index)
-        ranked = searcher.rank(queries, self.encoder.encode_texts(queries), k, scope)
-        min_score = self.encoder.min_score
+        searcher = self._searcher(index, use_names=mode == "hybrid", mode=mode)
+        vectors = self.encoder.encode_texts(queries) if mode != "lexical" else None
+        ranked = searcher.rank(queries, vectors, k, scope)
+        min_score = self.encoder.min_score if mode != "lexical" else 0.0
         results = []
         for query, matches in zip(queries, ranked):
             self._describe(matches, hops, availability)
@@ -475,11 +483,12 @@ class Network:
             self.store.log_many("search", details)
         return results
 
-    def _searcher(self, index: VectorIndex, use_names: bool = True) -> Searcher:
-        bridge = self._service_bridge()
+    def _searcher(self, index: VectorIndex, use_names: bool = True, mode: str = "hybrid") -> Searcher:
+        bridge = self._service_bridge() if mode == "hybrid" else None
         return Searcher(self.store, index, self._piece_owners(), self._people_names(),
-                        self._name_matcher() if use_names else None, self._lexical_index(),
-                        bridge, self._service_people(bridge, index))
+                        self._name_matcher() if use_names else None,
+                        self._lexical_index() if mode != "dense" else None,
+                        bridge, self._service_people(bridge, index), lexical_only=mode == "lexical")
 
     def _people_names(self) -> dict[int, tuple[str, str]]:
         """pk -> (id, name) of everyone (cached)."""

@@ -53,10 +53,12 @@ def matches_table(matches) -> str:
     return out + ("\n\nHow to reach them:\n" + "\n".join(intros) if intros else "")
 
 
-def nothing_fits(result, min_score: float) -> str:
+def nothing_fits(result, min_score: float, network_empty: bool = False) -> str:
     best = result.best_below_threshold
+    if network_empty:
+        return "Nobody in your network yet. Import people first: semnetz import FILE"
     if best is None:
-        return f'Nobody in your network yet. Import people first: semnetz import FILE'
+        return f'Nobody in your network fits "{result.query}".'
     return (f'Nobody in your network fits "{result.query}" well (closest: {best.name}, score {best.score:.2f}, '
             f"below {min_score:.2f}). Use --all to see everyone ranked anyway.")
 

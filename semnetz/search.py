@@ -115,11 +115,29 @@ class PieceOwners:
 class Searcher:
     def __init__(self, store: Store, index: VectorIndex, owners: PieceOwners, people: dict[int, tuple[str, str]],
                  names: NameMatcher | None, lexical: LexicalIndex | None = None, bridge: ServiceBridge | None = None,
-                 service_people: dict[int, list[int]] | None = None):
-        """people: pk -> (id, name); names: fuzzy name matching (None: names are not searched)."""
+                 service_people: dict[int, list[int]] | None = None, lexical_only: bool = False):
+        """people: pk -> (id, name); names: fuzzy name matching (None: names are not searched);
+        lexical_only: rank by BM25 alone (for comparisons)."""
         self.store, self.index, self.owners, self.names, self.lexical = store, index, owners, names, lexical
         self.people = people
+        self.lexical_only = lexical_only
         self.bridge, self.service_people = bridge, service_people or {}
+
+    def _rank_lexical(self, queries: list[str], k: int, scope: Scope) -> list[list[Match]]:
+        """BM25 alone: score = BM25 share of the best hit; why = the person's first piece."""
+        out = []
+        for q, query in enumerate(queries):
+            hits = self.lexical.search(query, max(k * 4, LEXICAL_CANDIDATES))
+            ranked = [(pk, share) for pk, share in hits.items() if scope.allowed_pks is None or pk in scope.allowed_pks]
+            if scope.exclude_pks:
+                ranked = [(pk, share) for pk, share in ranked if pk not in scope.exclude_pks[q]]
+            ranked = sorted(ranked, key=lambda kv: -scope.final(kv[0], kv[1]))[:k]
+            first = {pk: int(self.owners.items_of([pk])[0][0]) for pk, _ in ranked if len(self.owners.items_of([pk])[0])}
+            texts = self.owners.texts if self.owners.texts is not None else self.store.piece_texts(list(first.values()))
+            out.append([Match(*self.people[pk], scope.final(pk, share),
+                              *(texts[first[pk]] if pk in first else ("", "about")), pk, fit=share)
+                        for pk, share in ranked])
+        return out
 
     def _bridge_per_piece(self, piece_vectors: np.ndarray, hits) -> np.ndarray | None:
         """Per piece: max over the query's services of need_sim x (piece . role); None without services."""
@@ -137,6 +155,8 @@ class Searcher:
         candidates, so filtering never drops a match that exists.
         """
         scope = scope or Scope()
+        if self.lexical_only:
+            return self._rank_lexical(queries, k, scope)
         n_items = min(len(self.index), max(MIN_ITEMS_FETCHED, k * ITEMS_PER_PERSON))
         _, ids = self.index.search(query_vectors, n_items, allowed_ids=scope.allowed_items)
         owner = self.owners.owner
