@@ -414,6 +414,47 @@ def bench_quality(people_file, queries_file, encoders, samples, out_dir, as_json
     click.echo(render.json_line(report) if as_json else quality_table(report))
 
 
+@bench.command(name="speed")
+@click.option("--people", "n_people", type=click.IntRange(10), default=10_000, show_default=True,
+              help="Size of the synthetic network (e.g. 10000, 100000, 1000000).")
+@click.option("--seed", type=int, default=0, show_default=True, help="The synthetic network is reproducible from it.")
+@click.option("--queries", "n_queries", type=click.IntRange(10), default=200, show_default=True)
+@click.option("--index-type", "index_types", multiple=True,
+              help="Compare only these FAISS types (repeatable; default: the ones that make sense at that size).")
+@click.option("--keep", "home", type=click.Path(file_okay=False),
+              help="Build the network in this directory and keep it (a later run with the same size reuses it).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False),
+              help="Write speed-N.json here and plot latency against N (all runs in the folder) and recall.")
+@json_option
+def bench_speed(n_people, seed, n_queries, index_types, home, out_dir, as_json):
+    """Indexing throughput, warm latency, memory and index types with recall, on a synthetic network."""
+    from . import render
+    from .bench.speed import run_speed, speed_plots, speed_table
+
+    report = run_speed(n_people, seed, n_queries, list(index_types) or None, home,
+                       progress=lambda msg: click.echo(f"  {msg}", err=True))
+    if out_dir:
+        _write_report(out_dir, f"speed-{n_people}", report, lambda r, out: speed_plots(out))
+    click.echo(render.json_line(report) if as_json else speed_table(report))
+
+
+@bench.command(name="peers")
+@click.option("--people", "n_people", type=click.IntRange(10), default=2000, show_default=True)
+@click.option("--queries", "n_queries", type=click.IntRange(10), default=200, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write peers.json here.")
+@json_option
+def bench_peers(n_people, n_queries, seed, out_dir, as_json):
+    """semnetz against txtai and brute-force numpy: same data, same encoder, one run."""
+    from . import render
+    from .bench.peers import peers_table, run_peers
+
+    report = run_peers(n_people, n_queries, seed, progress=lambda msg: click.echo(f"  {msg}", err=True))
+    if out_dir:
+        _write_report(out_dir, "peers", report, lambda r, out: None)
+    click.echo(render.json_line(report) if as_json else peers_table(report))
+
+
 def main():  # pragma: no cover - console entry for python -m semnetz
     cli(prog_name="semnetz")
 

@@ -64,11 +64,16 @@ class LexicalIndex:
         fts = f"fts_main_{self.TABLE}"
         self._terms = {term: (int(termid), int(df)) for termid, term, df in
                        self.conn.execute(f"SELECT termid, term, df FROM {fts}.dict").fetchall()}
+        n_docs = self.conn.execute(f"SELECT count(*) FROM {fts}.docs").fetchone()[0]
+        max_df = max(MIN_DOC_FREQUENCY_KEPT, int(MAX_DOC_FREQUENCY_SHARE * n_docs))
+        # only postings of terms rare enough to count are kept: the common ones are most of the postings
         postings = self.conn.execute(
-            f"SELECT termid, docid, count(*) AS tf FROM {fts}.terms GROUP BY termid, docid ORDER BY termid, docid"
+            f"""SELECT t.termid, t.docid, count(*) AS tf FROM {fts}.terms t
+                WHERE t.termid IN (SELECT termid FROM {fts}.dict WHERE df <= ?)
+                GROUP BY t.termid, t.docid ORDER BY t.termid, t.docid""", [max_df]
         ).fetchnumpy()
-        self._posting_term = np.asarray(postings["termid"], dtype=np.int64)
-        self._posting_doc = np.asarray(postings["docid"], dtype=np.int64)
+        self._posting_term = np.asarray(postings["termid"], dtype=np.int32)
+        self._posting_doc = np.asarray(postings["docid"], dtype=np.int32)
         self._posting_tf = np.asarray(postings["tf"], dtype=np.float32)
         docs = self.conn.execute(f"SELECT docid, name, len FROM {fts}.docs ORDER BY docid").fetchnumpy()
         n_docs = int(docs["docid"].max()) + 1 if len(docs["docid"]) else 0

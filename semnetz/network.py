@@ -526,13 +526,12 @@ class Network:
         except (OSError, ValueError, KeyError):
             pass
         scores, ids = index.search(bridge.role_vectors, min(len(index), BRIDGE_CANDIDATES * 4))
-        owner = self._piece_owners().owner
+        owners = self._piece_owners().owners_of(ids)
         best: dict[int, dict[int, float]] = {}
-        for role, (row_scores, row) in enumerate(zip(scores, ids)):
+        for role, (row_scores, row) in enumerate(zip(scores, owners)):
             per_person = best.setdefault(int(bridge.role_service[role]), {})
-            for score, item in zip(row_scores.tolist(), row.tolist()):
-                pk = owner.get(int(item))
-                if pk is not None and score > per_person.get(pk, -1.0):
+            for score, pk in zip(row_scores.tolist(), row.tolist()):
+                if pk >= 0 and score > per_person.get(pk, -1.0):
                     per_person[pk] = score
         nominees = {j: sorted(people, key=lambda pk: -people[pk])[:BRIDGE_CANDIDATES] for j, people in best.items()}
         tmp = path.with_suffix(".tmp")

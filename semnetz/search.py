@@ -99,8 +99,19 @@ class PieceOwners:
         order = np.lexsort((item_ids, person_pks))
         self.by_person_pk = person_pks[order]
         self.by_person_item = item_ids[order]
-        self.owner = dict(zip(item_ids.tolist(), person_pks.tolist()))
+        by_item = np.argsort(item_ids, kind="stable")
+        self._sorted_items = item_ids[by_item]  # arrays, not a dict: millions of pieces stay compact
+        self._sorted_owner = person_pks[by_item]
         self.texts = texts  # item id -> (text, kind), kept for small networks only
+
+    def owners_of(self, item_ids: np.ndarray) -> np.ndarray:
+        """The person pk of each item id (-1 for ids that are not pieces, e.g. FAISS's -1 padding)."""
+        item_ids = np.asarray(item_ids, dtype=np.int64)
+        at = np.clip(np.searchsorted(self._sorted_items, item_ids), 0, max(0, len(self._sorted_items) - 1))
+        if len(self._sorted_items) == 0:
+            return np.full(item_ids.shape, -1, dtype=np.int64)
+        found = self._sorted_items[at] == item_ids
+        return np.where(found, self._sorted_owner[at], -1)
 
     def items_of(self, pks: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """(item ids, their person pks) of these people."""
@@ -159,13 +170,13 @@ class Searcher:
             return self._rank_lexical(queries, k, scope)
         n_items = min(len(self.index), max(MIN_ITEMS_FETCHED, k * ITEMS_PER_PERSON))
         _, ids = self.index.search(query_vectors, n_items, allowed_ids=scope.allowed_items)
-        owner = self.owners.owner
+        owners_of_rows = self.owners.owners_of(ids)
         allowed = scope.allowed_pks
         lexical = [self.lexical.search(q, LEXICAL_CANDIDATES) if self.lexical else {} for q in queries]
         services = self.bridge.services_for(query_vectors) if self.bridge else [[] for _ in queries]
         candidates = []
-        for q, (row, lex) in enumerate(zip(ids, lexical)):
-            found = {owner[int(i)] for i in row if i >= 0 and int(i) in owner}
+        for q, (row, lex) in enumerate(zip(owners_of_rows, lexical)):
+            found = set(row[row >= 0].tolist())
             nominated = set(lex) | {pk for hit in services[q] for pk in self.service_people.get(hit.service, ())}
             found |= {pk for pk in nominated if allowed is None or pk in allowed}
             if scope.exclude_pks:
