@@ -31,11 +31,12 @@ from .search import Match, PieceOwners, Scope, Searcher
 from .when import availability_fit, parse_when, read_availability
 from .store import Store, int_list
 from .text import content_hash
-from .vector_index import DEFAULT_INDEX_TYPE, IdFilter, VectorIndex, resolve_index_type
+from .vector_index import DEFAULT_INDEX_TYPE, IdFilter, VectorIndex, outgrown, resolve_index_type
 
 # Vector spaces, each its own FAISS index: what people offer or are, and what they need.
 SPACES = {"offers": ("about", "offer", "offer_part"), "needs": ("need",)}
 ENCODE_BATCH = 512
+TRAINING_SAMPLE = 100_000  # vectors an IVF index learns its lists from
 # Up to this many pieces their texts are kept in memory (saves a query per search); beyond, fetched per search.
 TEXTS_IN_MEMORY_MAX_PIECES = 300_000
 # Besides the encoder's minimum score, a result whose fit is more than this far below the best fit is not shown.
@@ -149,10 +150,16 @@ class Network:
         return self._rebuild_index(space)
 
     def _rebuild_index(self, space: str) -> VectorIndex:
-        ids, vectors, _ = self.store.vectors(SPACES[space])
-        index = VectorIndex(vectors.shape[1] if len(ids) else self.encoder.dim,
-                            resolve_index_type(self.index_type, len(ids)))
-        index.add(ids, vectors)
+        """A new index from the stored vectors (streamed in chunks; a trained type learns from a sample)."""
+        kinds = SPACES[space]
+        n = self.store.count_items(kinds)
+        dim = next((v.shape[1] for _, v in self.store.iter_vectors(kinds, chunk=1, sample=1)), None) or self.encoder.dim
+        index = VectorIndex(dim, resolve_index_type(self.index_type, n))
+        if index.needs_training and n:
+            for _, sample in self.store.iter_vectors(kinds, chunk=TRAINING_SAMPLE, sample=TRAINING_SAMPLE):
+                index.train(sample)
+        for ids, vectors in self.store.iter_vectors(kinds):
+            index.add(ids, vectors)
         self._save_index(space, index)
         return index
 
@@ -364,6 +371,10 @@ class Network:
             if chosen:
                 current.add(np.array([i for i, _ in chosen], dtype=np.int64),
                             np.stack([vectors_by_text[p[3]] for _, p in chosen]))
+            if outgrown(current.index_type, resolve_index_type(self.index_type, len(current))):
+                self._indexes.pop(space, None)
+                self._rebuild_index(space)  # the network grew past what this index type is for
+                continue
             self._save_index(space, current)
 
     def add(self, record: PersonRecord) -> str:

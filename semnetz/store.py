@@ -306,6 +306,25 @@ class Store:
         vectors = np.stack(result["vector"]).astype(np.float32, copy=False)
         return ids, vectors, set(result["model"].tolist())
 
+    def iter_vectors(self, kinds: tuple[str, ...], chunk: int = 100_000, sample: int | None = None):
+        """(item ids, vectors) of the items of these kinds in chunks (or one random sample of that many), so
+        an index over millions of pieces is built without holding every vector at once."""
+        kinds_sql = ",".join(f"'{k}'" for k in kinds)  # our own constants
+        sql = f"SELECT item_id, vector FROM items WHERE kind IN ({kinds_sql})"
+        if sample is not None:
+            sql += f" USING SAMPLE {int(sample)} ROWS"
+        reader = self.conn.execute(sql).to_arrow_reader(chunk)
+        for batch in reader:
+            if batch.num_rows == 0:
+                continue
+            ids = batch.column(0).to_numpy().astype(np.int64)
+            flat = batch.column(1).flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
+            yield ids, flat.reshape(batch.num_rows, -1)
+
+    def count_items(self, kinds: tuple[str, ...]) -> int:
+        kinds_sql = ",".join(f"'{k}'" for k in kinds)
+        return self.conn.execute(f"SELECT count(*) FROM items WHERE kind IN ({kinds_sql})").fetchone()[0]
+
     def item_owners(self, item_ids: list[int]) -> dict[int, int]:
         """item id -> person pk."""
         if not item_ids:

@@ -61,6 +61,21 @@ def resolve_index_type(index_type: str, n_vectors: int) -> str:
     return f"IVF{nlist},SQfp16"
 
 
+def _nlist(index_type: str) -> int | None:
+    return int(index_type.split(",")[0][3:]) if index_type.startswith("IVF") else None
+
+
+def outgrown(current_type: str, ideal_type: str) -> bool:
+    """Should an index of current_type be rebuilt as ideal_type? Yes across kinds (exact <-> IVF), and for an
+    IVF index whose lists are four times too few (each list would be scanned in full, growing with it)."""
+    if current_type == ideal_type:
+        return False
+    now, ideal = _nlist(current_type), _nlist(ideal_type)
+    if (now is None) != (ideal is None):
+        return current_type == EXACT_INDEX_TYPE or ideal_type == EXACT_INDEX_TYPE
+    return now is not None and ideal >= 4 * now
+
+
 def _build(dim: int, index_type: str):
     if index_type.startswith(("IVF", "OPQ")):
         # IVF indexes keep ids themselves; a hash-table direct map lets them remove and reconstruct by id

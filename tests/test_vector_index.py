@@ -50,3 +50,31 @@ def test_auto_index_type_by_size():
     assert resolve_index_type(AUTO, IVF_MIN_VECTORS - 1) == "SQfp16"
     assert resolve_index_type(AUTO, 400_000).startswith("IVF") and resolve_index_type(AUTO, 400_000).endswith("SQfp16")
     assert resolve_index_type("Flat", 10**7) == "Flat"
+
+
+def test_outgrown():
+    from semnetz.vector_index import outgrown
+
+    assert outgrown("SQfp16", "IVF512,SQfp16")
+    assert not outgrown("IVF512,SQfp16", "IVF1024,SQfp16")
+    assert outgrown("IVF256,SQfp16", "IVF1024,SQfp16")
+    assert not outgrown("Flat", "Flat") and not outgrown("HNSW32,Flat", "IVF1024,SQfp16")
+
+
+def test_network_switches_index_type_as_it_grows(run, tmp_path, semnetz_home, monkeypatch):
+    from semnetz import Network, vector_index
+
+    from .conftest import write_jsonl
+
+    monkeypatch.setattr(vector_index, "IVF_MIN_VECTORS", 300)
+    first = [{"id": f"a{i}", "name": f"A {i}", "offers": [f"Angebot {i}", f"Hilfe {i}"]} for i in range(50)]
+    more = [{"id": f"b{i}", "name": f"B {i}", "offers": [f"Angebot {i} extra", f"Hilfe {i} extra"]} for i in range(400)]
+    run("import", write_jsonl(tmp_path / "a.jsonl", first))
+    with Network(home=semnetz_home) as net:
+        assert net.stats()["index_type"] == "SQfp16"
+    run("import", write_jsonl(tmp_path / "b.jsonl", more))
+    with Network(home=semnetz_home) as net:
+        stats = net.stats()
+        assert stats["index_type"].startswith("IVF") and stats["index_choice"] == "auto"
+        assert stats["index_vectors"]["offers"] == 900
+        assert net.search("Angebot 7 extra", k=1, include_all=True).matches[0].id == "b7"

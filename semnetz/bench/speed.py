@@ -75,11 +75,13 @@ def measure_indexing(net: Network, people: list[dict], progress) -> dict:
 
 def compare_index_types(net: Network, query_vectors: np.ndarray, workdir: Path, types: list[str] | None,
                         progress) -> dict:
-    ids, vectors, _ = net.store.vectors(("about", "offer", "offer_part"))
-    sampled = None
-    if len(ids) > MAX_IN_MEMORY_VECTORS:
-        pick = np.random.default_rng(0).choice(len(ids), MAX_IN_MEMORY_VECTORS, replace=False)
-        ids, vectors, sampled = ids[pick], vectors[pick], len(ids)
+    kinds = ("about", "offer", "offer_part")
+    total = net.store.count_items(kinds)
+    sample = MAX_IN_MEMORY_VECTORS if total > MAX_IN_MEMORY_VECTORS else None
+    chunks = list(net.store.iter_vectors(kinds, sample=sample))
+    ids = np.concatenate([c[0] for c in chunks])
+    vectors = np.concatenate([c[1] for c in chunks])
+    sampled = total if sample else None
     exact = query_vectors @ vectors.T
     truth = ids[np.argsort(-exact, axis=1)[:, :10]]
     queries_file = workdir / "queries.npy"

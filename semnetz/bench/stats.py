@@ -25,6 +25,14 @@ def percentile_ms(values_s: list[float], p: float) -> float:
 
 
 def peak_rss_mb() -> float:
-    """Peak resident memory of this process so far (ru_maxrss: KiB on Linux, bytes on macOS)."""
+    """Peak resident memory of this process so far. On Linux VmHWM of /proc/self/status: ru_maxrss of a child
+    process can still show the parent's size from before exec."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / (1024 * 1024) if sys.platform == "darwin" else peak / 1024
