@@ -61,7 +61,7 @@ def match_needs(net, k: int = PROPOSALS_PER_NEED, include_all: bool = False) -> 
         return []
     offers_index = net._index("offers")
     needs_index = net._index("needs")
-    vectors = needs_index.reconstruct(np.array([n.need_id for n in needs], dtype=np.int64))
+    vectors = net.piece_vectors("needs", np.array([n.need_id for n in needs], dtype=np.int64))
     scope, _ = net._scope(MAX_HOPS, (), None)
     batch_scope = Scope(scope.allowed_pks, scope.allowed_items, scope.weight, scope.bonus, use_names=False,
                         exclude_pks=[{n.person_pk} for n in needs])
@@ -96,8 +96,8 @@ def needs_for_person(net, person_id: str, k: int = 5, include_all: bool = False)
     item_ids, _ = owners.items_of([pk])
     if len(item_ids) == 0:
         return []
-    offer_vectors = net._index("offers").reconstruct(item_ids)
-    need_vectors = net._index("needs").reconstruct(np.array([n.need_id for n in needs], dtype=np.int64))
+    offer_vectors = net.piece_vectors("offers", item_ids)
+    need_vectors = net.piece_vectors("needs", np.array([n.need_id for n in needs], dtype=np.int64))
     # needs x this person's pieces: the same fit as in search, seen from each need
     similarities = need_vectors @ offer_vectors.T
     fits = [fit_per_person(row, np.zeros(len(item_ids), dtype=np.int64))[0] for row in similarities]

@@ -31,7 +31,8 @@ from .search import Match, PieceOwners, Scope, Searcher
 from .when import availability_fit, parse_when, read_availability
 from .store import Store, int_list
 from .text import content_hash
-from .vector_index import DEFAULT_INDEX_TYPE, IdFilter, VectorIndex, outgrown, resolve_index_type
+from .vector_file import VectorFile
+from .vector_index import DEFAULT_INDEX_TYPE, EXACT_INDEX_TYPE, IdFilter, VectorIndex, outgrown, resolve_index_type
 
 # Vector spaces, each its own FAISS index: what people offer or are, and what they need.
 SPACES = {"offers": ("about", "offer", "offer_part"), "needs": ("need",)}
@@ -144,7 +145,8 @@ class Network:
         if loaded is not None:
             index, meta = loaded
             if (meta.get("generation") == self.store.generation and meta.get("model") == self.model_name
-                    and meta.get("requested_type", meta.get("index_type")) == self.index_type):
+                    and meta.get("requested_type", meta.get("index_type")) == self.index_type
+                    and meta.get("vector_file")):
                 self._indexes[space] = index
                 return index
         return self._rebuild_index(space)
@@ -155,17 +157,34 @@ class Network:
         n = self.store.count_items(kinds)
         dim = next((v.shape[1] for _, v in self.store.iter_vectors(kinds, chunk=1, sample=1)), None) or self.encoder.dim
         index = VectorIndex(dim, resolve_index_type(self.index_type, n))
-        if index.needs_training and n:
-            for _, sample in self.store.iter_vectors(kinds, chunk=TRAINING_SAMPLE, sample=TRAINING_SAMPLE):
-                index.train(sample)
+        if index.needs_training:
+            try:
+                for _, sample in self.store.iter_vectors(kinds, chunk=TRAINING_SAMPLE, sample=TRAINING_SAMPLE):
+                    index.train(sample)
+            except RuntimeError:  # too few vectors to train this type (e.g. a handful of needs): exact instead
+                index = VectorIndex(dim, EXACT_INDEX_TYPE)
+        vector_file = self._vector_file(space, dim)
+        vector_file.truncate()
         for ids, vectors in self.store.iter_vectors(kinds):
             index.add(ids, vectors)
+            vector_file.write(ids, vectors)
         self._save_index(space, index)
         return index
 
+    def _vector_file(self, space: str, dim: int | None = None) -> VectorFile:
+        dim = dim or (self._indexes[space].dim if space in self._indexes else self.encoder.dim)
+        return VectorFile(self.home / INDEX_DIRNAME / f"{space}.f16", dim)
+
+    def piece_vectors(self, space: str, item_ids: np.ndarray) -> np.ndarray:
+        """Vectors of these pieces for rescoring: from the index, or from the vector file if it is lossy."""
+        index = self._index(space)
+        if index.lossy:
+            return self._vector_file(space, index.dim).read(item_ids)
+        return index.reconstruct(item_ids)
+
     def _save_index(self, space: str, index: VectorIndex) -> None:
         index.save(self._index_path(space), {"generation": self.store.generation, "model": self.model_name,
-                                             "requested_type": self.index_type})
+                                             "requested_type": self.index_type, "vector_file": True})
         self._indexes[space] = index
 
     def _lexical_index(self) -> LexicalIndex:
@@ -369,8 +388,10 @@ class Network:
             current.remove(removed_ids)
             chosen = [(i, p) for i, p in zip(new_ids, new_pieces) if p[1] in kinds]
             if chosen:
-                current.add(np.array([i for i, _ in chosen], dtype=np.int64),
-                            np.stack([vectors_by_text[p[3]] for _, p in chosen]))
+                chosen_ids = np.array([i for i, _ in chosen], dtype=np.int64)
+                chosen_vectors = np.stack([vectors_by_text[p[3]] for _, p in chosen])
+                current.add(chosen_ids, chosen_vectors)
+                self._vector_file(space, current.dim).write(chosen_ids, chosen_vectors)
             if outgrown(current.index_type, resolve_index_type(self.index_type, len(current))):
                 self._indexes.pop(space, None)
                 self._rebuild_index(space)  # the network grew past what this index type is for
@@ -499,7 +520,8 @@ class Network:
         return Searcher(self.store, index, self._piece_owners(), self._people_names(),
                         self._name_matcher() if use_names else None,
                         self._lexical_index() if mode != "dense" else None,
-                        bridge, self._service_people(bridge, index), lexical_only=mode == "lexical")
+                        bridge, self._service_people(bridge, index), lexical_only=mode == "lexical",
+                        vectors_of=lambda ids: self.piece_vectors("offers", ids))
 
     def _people_names(self) -> dict[int, tuple[str, str]]:
         """pk -> (id, name) of everyone (cached)."""

@@ -25,6 +25,7 @@ from .vector_index import IdFilter, VectorIndex
 # Pieces fetched from FAISS per wanted person: a person has several pieces, and we want k distinct people.
 ITEMS_PER_PERSON = 8
 MIN_ITEMS_FETCHED = 64
+LOSSY_FETCH_FACTOR = 4  # a compressed (PQ) index nominates this many times more pieces, rescored exactly
 SECOND_PIECE_WEIGHT = 0.2
 # Most a lexical match adds to the score (when the person has the query's distinctive words).
 LEXICAL_WEIGHT = 0.1
@@ -126,12 +127,14 @@ class PieceOwners:
 class Searcher:
     def __init__(self, store: Store, index: VectorIndex, owners: PieceOwners, people: dict[int, tuple[str, str]],
                  names: NameMatcher | None, lexical: LexicalIndex | None = None, bridge: ServiceBridge | None = None,
-                 service_people: dict[int, list[int]] | None = None, lexical_only: bool = False):
+                 service_people: dict[int, list[int]] | None = None, lexical_only: bool = False,
+                 vectors_of=None):
         """people: pk -> (id, name); names: fuzzy name matching (None: names are not searched);
         lexical_only: rank by BM25 alone (for comparisons)."""
         self.store, self.index, self.owners, self.names, self.lexical = store, index, owners, names, lexical
         self.people = people
         self.lexical_only = lexical_only
+        self.vectors_of = vectors_of or index.reconstruct  # piece vectors for rescoring
         self.bridge, self.service_people = bridge, service_people or {}
 
     def _rank_lexical(self, queries: list[str], k: int, scope: Scope) -> list[list[Match]]:
@@ -168,8 +171,8 @@ class Searcher:
         scope = scope or Scope()
         if self.lexical_only:
             return self._rank_lexical(queries, k, scope)
-        n_items = min(len(self.index), max(MIN_ITEMS_FETCHED, k * ITEMS_PER_PERSON))
-        _, ids = self.index.search(query_vectors, n_items, allowed_ids=scope.allowed_items)
+        n_items = max(MIN_ITEMS_FETCHED, k * ITEMS_PER_PERSON) * (LOSSY_FETCH_FACTOR if self.index.lossy else 1)
+        _, ids = self.index.search(query_vectors, min(len(self.index), n_items), allowed_ids=scope.allowed_items)
         owners_of_rows = self.owners.owners_of(ids)
         allowed = scope.allowed_pks
         lexical = [self.lexical.search(q, LEXICAL_CANDIDATES) if self.lexical else {} for q in queries]
@@ -185,7 +188,7 @@ class Searcher:
         # Rescore every candidate over all their pieces (FAISS only nominates them).
         all_pks = sorted(set().union(*candidates)) if candidates else []
         item_ids, item_pks = self.owners.items_of(all_pks)
-        vectors = self.index.reconstruct(item_ids)
+        vectors = self.vectors_of(item_ids)
         order = np.argsort(item_pks, kind="stable")
         lo = np.searchsorted(item_pks[order], all_pks, side="left")
         hi = np.searchsorted(item_pks[order], all_pks, side="right")

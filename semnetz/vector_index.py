@@ -105,6 +105,12 @@ class VectorIndex:
         return int(self.index.ntotal)
 
     @property
+    def lossy(self) -> bool:
+        """Do the stored codes lose more than fp16 precision (product quantisation)? Then candidates are
+        rescored from the vector file and more of them are fetched."""
+        return "PQ" in self.index_type
+
+    @property
     def needs_training(self) -> bool:
         return not self.index.is_trained
 

@@ -78,3 +78,21 @@ def test_network_switches_index_type_as_it_grows(run, tmp_path, semnetz_home, mo
         assert stats["index_type"].startswith("IVF") and stats["index_choice"] == "auto"
         assert stats["index_vectors"]["offers"] == 900
         assert net.search("Angebot 7 extra", k=1, include_all=True).matches[0].id == "b7"
+
+
+def test_compressed_index_rescored_from_the_vector_file_gives_exact_results(tmp_path):
+    from semnetz import Network
+    from semnetz.synthetic import generate_people
+
+    people = generate_people(60, seed=3)
+    exact_home, pq_home = tmp_path / "exact", tmp_path / "pq"
+    queries = ["Wasserhahn reparieren", "Babysitten abends", "Steuererklärung"]
+    with Network(home=exact_home) as net:
+        net.import_dicts(people)
+        expected = [[(m.id, round(m.fit, 2)) for m in r.matches] for r in net.search_batch(queries, k=3, include_all=True)]
+    with Network(home=pq_home, index_type="IVF1,PQ16x4") as net:
+        net.import_dicts(people)
+        assert net._index("offers").lossy
+        got = [[(m.id, round(m.fit, 2)) for m in r.matches] for r in net.search_batch(queries, k=3, include_all=True)]
+    assert got == expected
+    assert (pq_home / "index" / "offers.f16").stat().st_size > 0

@@ -62,7 +62,7 @@ def index(index_file: str, queries_file: str, k: str) -> dict:
     out = _latencies(lambda qs: vi.search(np.asarray(qs), int(k)), list(queries))
     _, found = vi.search(queries, int(k))
     out["peak_rss_mb"] = peak_rss_mb()
-    out["ids"] = found[:, :10].tolist()
+    out["candidates"] = [[int(i) for i in row if i >= 0] for row in found]
     return out
 
 

@@ -1,0 +1,50 @@
+"""Full-precision copies of the piece vectors on disk, read row by row (fp16, row = item id).
+
+An approximate index (IVF-PQ) keeps only compressed codes in memory; the candidates it nominates are rescored
+from this file. Rows are read with pread, not mmap: the page cache serves them, but they do not count towards
+the process's resident memory. A cache of the store like the FAISS index, rewritten on rebuild.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+
+class VectorFile:
+    def __init__(self, path: Path, dim: int):
+        self.path = Path(path)
+        self.dim = dim
+        self.row_bytes = dim * 2
+
+    def write(self, ids: np.ndarray, vectors: np.ndarray) -> None:
+        """Write rows (any order); runs of consecutive ids go out in one write."""
+        if len(ids) == 0:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        order = np.argsort(ids)
+        ids = np.asarray(ids, dtype=np.int64)[order]
+        rows = np.ascontiguousarray(np.asarray(vectors, dtype=np.float16)[order])
+        breaks = np.flatnonzero(np.diff(ids) != 1) + 1
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            for start, end in zip(np.r_[0, breaks], np.r_[breaks, len(ids)]):
+                os.pwrite(fd, rows[start:end].tobytes(), int(ids[start]) * self.row_bytes)
+        finally:
+            os.close(fd)
+
+    def read(self, ids: np.ndarray) -> np.ndarray:
+        ids = np.asarray(ids, dtype=np.int64)
+        out = np.empty((len(ids), self.dim), dtype=np.float16)
+        fd = os.open(self.path, os.O_RDONLY)
+        try:
+            for i, item_id in enumerate(ids.tolist()):
+                out[i] = np.frombuffer(os.pread(fd, self.row_bytes, item_id * self.row_bytes), dtype=np.float16)
+        finally:
+            os.close(fd)
+        return out.astype(np.float32)
+
+    def truncate(self) -> None:
+        self.path.unlink(missing_ok=True)
