@@ -37,7 +37,8 @@ from .vector_index import DEFAULT_INDEX_TYPE, EXACT_INDEX_TYPE, IdFilter, Vector
 # Vector spaces, each its own FAISS index: what people offer or are, and what they need.
 SPACES = {"offers": ("about", "offer", "offer_part"), "needs": ("need",)}
 ENCODE_BATCH = 512
-TRAINING_SAMPLE = 100_000  # vectors an IVF index learns its lists from
+TRAINING_SAMPLE = 100_000
+REINDEX_CHUNK = 20_000  # vectors an IVF index learns its lists from
 # Up to this many pieces their texts are kept in memory (saves a query per search); beyond, fetched per search.
 TEXTS_IN_MEMORY_MAX_PIECES = 300_000
 # Besides the encoder's minimum score, a result whose fit is more than this far below the best fit is not shown.
@@ -156,7 +157,7 @@ class Network:
         kinds = SPACES[space]
         n = self.store.count_items(kinds)
         dim = next((v.shape[1] for _, v in self.store.iter_vectors(kinds, chunk=1, sample=1)), None) or self.encoder.dim
-        index = VectorIndex(dim, resolve_index_type(self.index_type, n))
+        index = VectorIndex(dim, resolve_index_type(self.index_type, n, dim))
         if index.needs_training:
             try:
                 for _, sample in self.store.iter_vectors(kinds, chunk=TRAINING_SAMPLE, sample=TRAINING_SAMPLE):
@@ -392,7 +393,7 @@ class Network:
                 chosen_vectors = np.stack([vectors_by_text[p[3]] for _, p in chosen])
                 current.add(chosen_ids, chosen_vectors)
                 self._vector_file(space, current.dim).write(chosen_ids, chosen_vectors)
-            if outgrown(current.index_type, resolve_index_type(self.index_type, len(current))):
+            if outgrown(current.index_type, resolve_index_type(self.index_type, len(current), current.dim)):
                 self._indexes.pop(space, None)
                 self._rebuild_index(space)  # the network grew past what this index type is for
                 continue
@@ -722,15 +723,25 @@ class Network:
 
     # ---- maintenance ----
     def reindex(self, reason: str = "reindex") -> dict:
-        """Re-embed every piece with the current model and rebuild the indexes from the store."""
-        rows = self.store.conn.execute("SELECT item_id, text FROM items ORDER BY item_id").fetchall()
-        ids = [r[0] for r in rows]
-        texts = [r[1] for r in rows]
-        unique = list(dict.fromkeys(texts))
-        vectors_by_text = dict(zip(unique, self._encode(unique, "re-embedding")))
+        """Re-embed every piece with the current model and rebuild the indexes from the store.
+
+        Chunk by chunk, each chunk committed: an interrupted reindex leaves some pieces on the new model, which
+        the next open notices (two models in use) and finishes, so vectors of two models are never searched.
+        """
+        ids = [r[0] for r in self.store.conn.execute("SELECT item_id FROM items ORDER BY item_id").fetchall()]
         model = self.model_name
+        with _progress(len(ids), "re-embedding", self.progress) as bar:
+            for start in range(0, len(ids), REINDEX_CHUNK):
+                chunk = ids[start:start + REINDEX_CHUNK]
+                texts = dict(self.store.conn.execute(
+                    f"SELECT item_id, text FROM items WHERE item_id BETWEEN ? AND ?", [chunk[0], chunk[-1]]
+                ).fetchall())
+                unique = list(dict.fromkeys(texts[i] for i in chunk))
+                vectors_by_text = dict(zip(unique, self.encoder.encode_texts(unique)))
+                with self.store.transaction():
+                    self.store.replace_vectors(chunk, np.stack([vectors_by_text[texts[i]] for i in chunk]), model)
+                bar.update(len(chunk))
         with self.store.transaction():
-            self.store.replace_vectors(ids, np.stack([vectors_by_text[t] for t in texts]) if ids else None, model)
             self.store.set_meta("model", model)
             self.store.set_meta("index_type", self.index_type)
             self.store.set_meta("last_reindex", datetime.now().isoformat(timespec="seconds"))

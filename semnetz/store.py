@@ -15,6 +15,7 @@ import numpy as np
 from .errors import SemnetzError
 from .migrations import apply_migrations
 
+DUCKDB_MEMORY_LIMIT = "1GB"
 # Another semnetz process may hold the file (DuckDB allows one writer); wait this long before giving up.
 LOCK_WAIT_S = 30.0
 _LOCK_RETRY_S = 0.05
@@ -78,6 +79,9 @@ class Store:
         self.path = Path(path)
         self.conn = _connect(self.path)
         self.conn.execute("SET threads TO 1")  # our queries are small; spare the second core for encoding
+        # DuckDB's buffer pool would otherwise grow towards 80% of RAM while scanning a big network; beyond this
+        # it spills to disk, and the process stays within the memory budget of a million-person network
+        self.conn.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
         apply_migrations(self.conn)
         self._generation: int | None = None
         self._graph_generation: int | None = None

@@ -23,6 +23,10 @@ EXACT_INDEX_TYPE = "SQfp16"
 AUTO = "auto"
 DEFAULT_INDEX_TYPE = AUTO
 IVF_MIN_VECTORS = 200_000
+# From here the codes are product-quantised (64 bytes a vector instead of 1 KB in fp16), so a network of a
+# million people (~4M pieces) fits in memory; candidates are rescored from the full vectors on disk.
+PQ_MIN_VECTORS = 1_000_000
+PQ_BYTES = 64
 IVF_NPROBE = 32  # lists searched per query
 # faiss only uses BLAS for batches above this many queries; its default (128000) makes batches of a few
 # hundred scan once per query. Measured here: 20 made batches of 100 ~10x faster with identical results.
@@ -51,13 +55,15 @@ def _cores() -> int:
     return usable_cores()
 
 
-def resolve_index_type(index_type: str, n_vectors: int) -> str:
+def resolve_index_type(index_type: str, n_vectors: int, dim: int = 512) -> str:
     """The concrete faiss type for a requested one ("auto" picks by size)."""
     if index_type != AUTO:
         return index_type
     if n_vectors < IVF_MIN_VECTORS:
         return EXACT_INDEX_TYPE
     nlist = 1 << int(round(np.log2(4 * np.sqrt(n_vectors))))  # ~4 sqrt(n) lists, a power of two
+    if n_vectors >= PQ_MIN_VECTORS and dim % PQ_BYTES == 0:
+        return f"IVF{nlist},PQ{PQ_BYTES}"
     return f"IVF{nlist},SQfp16"
 
 
@@ -73,6 +79,8 @@ def outgrown(current_type: str, ideal_type: str) -> bool:
     now, ideal = _nlist(current_type), _nlist(ideal_type)
     if (now is None) != (ideal is None):
         return current_type == EXACT_INDEX_TYPE or ideal_type == EXACT_INDEX_TYPE
+    if now is not None and ("PQ" in ideal_type) != ("PQ" in current_type):
+        return True  # fp16 codes -> product quantisation (memory) when the network passes PQ_MIN_VECTORS
     return now is not None and ideal >= 4 * now
 
 

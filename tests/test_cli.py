@@ -312,3 +312,19 @@ def test_ci_runs_the_readme_test_command():
     ).stdout.strip()
     assert extracted.endswith("python -m pytest -q")
     assert "awk" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_ctrl_c_during_import_leaves_the_store_as_it_was(run, small_network, tmp_path, monkeypatch):
+    run("import", small_network)
+    before = run("list", "--json").output
+    more = write_jsonl(tmp_path / "more.jsonl", [{"id": f"m{i}", "name": f"M {i}", "text": f"Neu {i}"} for i in range(5)])
+
+    def interrupted(texts):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(FAKE, "encode_texts", interrupted)
+        result = run("import", more)
+    assert (result.exit_code, result.output) == (130, "Interrupted; nothing was half-written.\n")
+    assert run("list", "--json").output == before
+    assert json_lines(run("plumbing", "--json", "-k", "1").output)[0]["id"] == "e3"
