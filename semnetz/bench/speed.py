@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..network import Network
+from ..network import TRAINING_SAMPLE, Network
 from ..records import person_from_dict
 from ..synthetic import generate_people, generate_queries
 from ..vector_index import EXACT_INDEX_TYPE, IVF_NPROBE, VectorIndex, resolve_index_type
@@ -99,6 +99,9 @@ def compare_index_types(net: Network, query_vectors: np.ndarray, workdir: Path, 
     for index_type in types or candidate_index_types(len(ids)):
         started = time.perf_counter()
         index = VectorIndex(vectors.shape[1], index_type)
+        if index.needs_training:  # as semnetz does: learn from a sample, then add everything
+            sample = np.random.default_rng(1).choice(len(ids), min(len(ids), TRAINING_SAMPLE), replace=False)
+            index.train(vectors[sample])
         index.add(ids, vectors)
         build_s = time.perf_counter() - started
         path = workdir / f"{index_type.replace(',', '_')}.faiss"
