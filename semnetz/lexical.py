@@ -103,7 +103,7 @@ class LexicalIndex:
         if not self._loaded:
             self._load()
         max_df = max(MIN_DOC_FREQUENCY_KEPT, int(MAX_DOC_FREQUENCY_SHARE * self._n_docs))
-        scores = np.zeros(len(self._doc_person), dtype=np.float32)
+        doc_parts, score_parts = [], []
         for stem in dict.fromkeys(self._stem(words)):
             termid, df = self._terms.get(stem, (None, 0))
             if termid is None or df > max_df:
@@ -112,10 +112,13 @@ class LexicalIndex:
             docs, tf = self._posting_doc[lo:hi], self._posting_tf[lo:hi]
             idf = np.log((self._n_docs - df + 0.5) / (df + 0.5) + 1.0)
             norm = self.K1 * (1 - self.B + self.B * self._doc_len[docs] / self._avgdl)
-            scores[docs] += idf * tf * (self.K1 + 1) / (tf + norm)
-        hits = np.flatnonzero(scores)
-        if len(hits) == 0:
+            doc_parts.append(docs)
+            score_parts.append(idf * tf * (self.K1 + 1) / (tf + norm))
+        if not doc_parts:
             return {}
-        top = hits[np.argsort(-scores[hits])[:limit]]
+        # sum per document over only the documents that have a query term (no array over all documents)
+        docs, inverse = np.unique(np.concatenate(doc_parts), return_inverse=True)
+        scores = np.bincount(inverse, weights=np.concatenate(score_parts))
+        top = np.argsort(-scores)[:limit]
         best = float(scores[top[0]])
-        return {int(self._doc_person[d]): float(scores[d]) / best for d in top}
+        return {int(self._doc_person[docs[i]]): float(scores[i]) / best for i in top}

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from bisect import bisect_left, bisect_right
 from collections import Counter
 from dataclasses import dataclass
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
 from .text import fold
@@ -17,6 +17,10 @@ NAME_MATCH_MIN_RATIO = 85.0
 # A single name word (first or last name) is a candidate on its own only if at most this many people share it.
 MAX_PEOPLE_SHARING_NAME_WORD = 2
 _MIN_NAME_WORD_CHARS = 3
+PREFIX_CHARS = 3
+# A word start shared by more than this share of all keys ("mam" of "Mama") is too common to look up alone.
+COMMON_BUCKET_SHARE = 0.02
+COMMON_BUCKET_MIN = 200
 # Titles people write in front of names; "Katrin Hoffmann" should find "Dr. Katrin Hoffmann".
 TITLES = {"dr", "prof", "med", "dipl", "ing", "frau", "herr", "mr", "mrs", "ms", "miss"}
 
@@ -52,12 +56,32 @@ class NameMatcher:
                 if len(word) >= _MIN_NAME_WORD_CHARS and word_owners[word] <= MAX_PEOPLE_SHARING_NAME_WORD:
                     self._add(word, pk, name, "name")
 
-        # Keys sorted by length: fuzz.ratio >= r needs min/max length >= r / (2 - r), so only keys of about
-        # the query's length can match, and a binary search finds them.
-        order = sorted(range(len(self._keys)), key=lambda i: len(self._keys[i]))
-        self._keys = [self._keys[i] for i in order]
-        self._owners = [self._owners[i] for i in order]
-        self._lengths = [len(k) for k in self._keys]
+        # Index each key under the first letters of each of its words, so a query is compared only with keys
+        # that share a word start with it (a typo in the first PREFIX_CHARS letters of every word is missed).
+        prefixes: dict[str, int] = {}
+        pairs: list[tuple[int, int]] = []
+        for key_index, key in enumerate(self._keys):
+            for word in set(key.split()):
+                pairs.append((prefixes.setdefault(word[:PREFIX_CHARS], len(prefixes)), key_index))
+        pairs_array = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
+        self._prefix_ids = prefixes
+        self._bucket_keys = pairs_array[:, 1]
+        bounds = np.searchsorted(pairs_array[:, 0], np.arange(len(prefixes) + 1))
+        self._bucket_bounds = bounds
+        self._key_lengths = np.array([len(k) for k in self._keys], dtype=np.int32)
+
+    def _candidates(self, folded: str) -> np.ndarray:
+        """Keys sharing a word start with the query; very common starts ("mam" of "Mama") only if nothing else."""
+        buckets = []
+        for word in set(folded.split()):
+            prefix_id = self._prefix_ids.get(word[:PREFIX_CHARS])
+            if prefix_id is not None:
+                buckets.append(self._bucket_keys[self._bucket_bounds[prefix_id]:self._bucket_bounds[prefix_id + 1]])
+        if not buckets:
+            return np.zeros(0, dtype=np.int64)
+        common = max(COMMON_BUCKET_MIN, int(COMMON_BUCKET_SHARE * len(self._keys)))
+        rare = [b for b in buckets if len(b) <= common]
+        return np.unique(np.concatenate(rare or buckets))
 
     def _add(self, key: str, pk: int, written: str, field: str) -> None:
         if key:
@@ -70,14 +94,18 @@ class NameMatcher:
         if not folded or not self._keys:
             return []
         share = NAME_MATCH_MIN_RATIO / 100
-        lo = bisect_left(self._lengths, math.floor(len(folded) * share / (2 - share)))
-        hi = bisect_right(self._lengths, math.ceil(len(folded) * (2 - share) / share))
+        candidates = self._candidates(folded)
+        # fuzz.ratio >= r needs min/max length >= r / (2 - r): only keys of about the query's length can match
+        lengths = self._key_lengths[candidates]
+        candidates = candidates[(lengths >= math.floor(len(folded) * share / (2 - share)))
+                                & (lengths <= math.ceil(len(folded) * (2 - share) / share))]
         found = process.extract(
-            folded, self._keys[lo:hi], scorer=fuzz.ratio, score_cutoff=NAME_MATCH_MIN_RATIO, limit=limit * 3
+            folded, [self._keys[i] for i in candidates.tolist()], scorer=fuzz.ratio,
+            score_cutoff=NAME_MATCH_MIN_RATIO, limit=limit * 3,
         )
         best: dict[int, NameHit] = {}
         for _, ratio, index in found:
-            pk, written, field = self._owners[lo + index]
+            pk, written, field = self._owners[int(candidates[index])]
             if pk not in best or ratio / 100.0 > best[pk].score:
                 best[pk] = NameHit(pk, ratio / 100.0, written, field)
         return sorted(best.values(), key=lambda h: -h.score)[:limit]

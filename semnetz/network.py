@@ -40,7 +40,7 @@ ENCODE_BATCH = 512
 TRAINING_SAMPLE = 100_000
 REINDEX_CHUNK = 20_000  # vectors an IVF index learns its lists from
 # Up to this many pieces their texts are kept in memory (saves a query per search); beyond, fetched per search.
-TEXTS_IN_MEMORY_MAX_PIECES = 300_000
+TEXTS_IN_MEMORY_MAX_PIECES = 1_000_000
 # Besides the encoder's minimum score, a result whose fit is more than this far below the best fit is not shown.
 SCORE_MARGIN = 0.2
 SEARCH_MODES = ("hybrid", "dense", "lexical")

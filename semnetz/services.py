@@ -48,9 +48,11 @@ class ServiceBridge:
         index_of = {s["service"]: i for i, s in enumerate(services)}
         self.category_members = [[index_of[name] for name in c["services"] if name in index_of] for c in self.categories]
         self.category_name = np.array([i for i, c in enumerate(self.categories) for _ in c["names"]], dtype=np.int64)
+        self._category_starts = np.searchsorted(self.category_name, np.arange(len(self.categories)))
         self.category_vectors = category_vectors if category_vectors is not None else np.zeros((0, role_vectors.shape[1]), np.float32)
         self.need_text = [n for s in services for n in s["needs"]]
         self.need_service = np.array([i for i, s in enumerate(services) for _ in s["needs"]], dtype=np.int64)
+        self._need_starts = np.searchsorted(self.need_service, np.arange(len(services)))
         self.need_vectors = need_vectors
         self.role_vectors = role_vectors  # one unit vector per role name
         self.role_service = np.array([i for i, s in enumerate(services) for _ in s["roles"]], dtype=np.int64)
@@ -90,9 +92,9 @@ class ServiceBridge:
         sims = query_vectors @ self.need_vectors.T
         category_sims = query_vectors @ self.category_vectors.T
         out = []
+        starts = self._need_starts
         for row, category_row in zip(sims, category_sims):
-            best = np.full(len(self.services), -1.0, dtype=np.float32)
-            np.maximum.at(best, self.need_service, row)
+            best = np.maximum.reduceat(row, starts)  # needs are stored service by service
             hits: dict[int, ServiceHit] = {}
             for j in np.argsort(-best)[:BRIDGE_SERVICES]:
                 if best[j] < BRIDGE_MIN_NEED_SIM:
@@ -100,8 +102,7 @@ class ServiceBridge:
                 members = np.flatnonzero(self.need_service == j)
                 hits[int(j)] = ServiceHit(int(j), float(best[j]), self.need_text[members[np.argmax(row[members])]])
             if len(self.categories):
-                best_category = np.full(len(self.categories), -1.0, dtype=np.float32)
-                np.maximum.at(best_category, self.category_name, category_row)
+                best_category = np.maximum.reduceat(category_row, self._category_starts)
                 for c in np.flatnonzero(best_category >= CATEGORY_MIN_SIM):
                     for j in self.category_members[c]:
                         if j not in hits or hits[j].need_sim < best_category[c]:

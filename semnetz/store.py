@@ -20,7 +20,7 @@ DUCKDB_MEMORY_LIMIT = "1GB"
 LOCK_WAIT_S = 30.0
 _LOCK_RETRY_S = 0.05
 # Search log entries wait in memory at most this long / this many before they are written.
-LOG_BUFFER_S = 2.0
+LOG_BUFFER_S = 5.0
 LOG_BUFFER_ENTRIES = 200
 
 
