@@ -10,6 +10,8 @@ only from words that tell people apart; this works in any language without a sto
 from __future__ import annotations
 
 import re
+import unicodedata
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +32,13 @@ def fts_extension_path() -> Path:
 def load_fts(conn) -> None:
     """Load the FTS extension from its PyPI package by path (INSTALL would need the internet)."""
     conn.execute(f"LOAD '{fts_extension_path()}'")
+
+
+@lru_cache(maxsize=1)
+def _german_stemmer():
+    import snowballstemmer
+
+    return snowballstemmer.stemmer("german")
 
 
 class LexicalIndex:
@@ -86,13 +95,14 @@ class LexicalIndex:
         self._loaded = True
 
     def _stem(self, words: list[str]) -> list[str]:
-        """The FTS index's own German stemmer (so query and index agree), cached per word."""
+        """The German Snowball stemmer that DuckDB FTS indexes with (snowballstemmer is generated from the same
+        Snowball source, so query and index agree), after the same accent stripping; cached per word."""
         missing = [w for w in words if w not in self._stems]
         if missing:
-            rows = self.conn.execute(
-                "SELECT w, stem(lower(strip_accents(w)), 'german') FROM unnest(?) t(w)", [missing]
-            ).fetchall()
-            self._stems.update(rows)
+            stemmer = _german_stemmer()
+            for word in missing:
+                plain = "".join(ch for ch in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(ch))
+                self._stems[word] = stemmer.stemWord(plain)
         return [self._stems[w] for w in words]
 
     def search(self, query: str, limit: int = 50) -> dict[int, float]:

@@ -328,3 +328,14 @@ def test_ctrl_c_during_import_leaves_the_store_as_it_was(run, small_network, tmp
     assert (result.exit_code, result.output) == (130, "Interrupted; nothing was half-written.\n")
     assert run("list", "--json").output == before
     assert json_lines(run("plumbing", "--json", "-k", "1").output)[0]["id"] == "e3"
+
+
+def test_query_stemming_agrees_with_duckdb_fts(semnetz_home, small_network):
+    """Query words are stemmed in Python (snowballstemmer); the index was stemmed by DuckDB FTS."""
+    with Network(home=semnetz_home) as net:
+        net.import_file(small_network)
+        lexical = net._lexical_index()
+        words = ["wasserhähne", "handwerker", "größere", "kinderärztin", "fahrräder", "straße", "übersetzung"]
+        duck = dict(net.store.conn.execute(
+            "SELECT w, stem(lower(strip_accents(w)), 'german') FROM unnest(?) t(w)", [words]).fetchall())
+        assert lexical._stem(words) == [duck[w] for w in words]
