@@ -102,6 +102,7 @@ class Network:
         self._bridge = None
         self._nominees = None
         self._id_names = None
+        self._labels = None
         self.links = LinkTable(self.store.conn)
         self.need_table = NeedTable(self.store.conn)
 
@@ -584,8 +585,15 @@ class Network:
                               dtype=np.int64)
             n_pks = self.store.conn.execute("SELECT coalesce(max(pk), 0) FROM people").fetchone()[0]
             self._reach = (key, compute_reach(int(n_pks), direct, self.links.arrays()))
+            self._labels = None
             self._scopes = {}
         return self._reach[1]
+
+    def _relation_labels(self):
+        self.reach()
+        if self._labels is None:
+            self._labels = self.links.labels()
+        return self._labels
 
     def _scope(self, hops: int, tags: tuple[str, ...], when: str | None) -> tuple[Scope, dict[int, str]]:
         """Who may be found (reachable within hops, with a tag) and how their fit is weighted."""
@@ -635,7 +643,7 @@ class Network:
         reach = self.reach()
         paths = {m.person_pk: reach.path(m.person_pk, hops) for m in matches}
         hop_pairs = [(p[i], p[i + 1]) for p in paths.values() for i in range(len(p) - 1)]
-        links = self.links.between(hop_pairs)
+        labels = self._relation_labels().get(hop_pairs) if hop_pairs else {}
         names = self._people_names()
         for m in matches:
             path = paths[m.person_pk]
@@ -647,8 +655,8 @@ class Network:
                 continue
             steps = []
             for a, b in zip(path, path[1:]):
-                link = links.get((a, b))
-                steps.append(names[b][1] + (f" ({link.relation})" if link and link.relation else ""))
+                label = labels.get((a, b))
+                steps.append(names[b][1] + (f" ({label})" if label else ""))
             m.how = f"ask {names[path[0]][1]} to introduce you to {steps[0]}" + "".join(
                 f", who knows {step}" for step in steps[1:])
 
