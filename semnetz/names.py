@@ -40,12 +40,14 @@ class NameHit:
 class NameMatcher:
     def __init__(self, people: list[tuple[int, str, str, list[str]]]):
         """people: (pk, id, name, aliases)."""
-        self.id_and_name = {pk: (person_id, name) for pk, person_id, name, _ in people}
         word_owners: Counter = Counter()
         for _, _, name, _ in people:
             word_owners.update(set(without_titles(fold(name)).split()))
         self._keys: list[str] = []
-        self._owners: list[tuple[int, str, str]] = []
+        owner_pks: list[int] = []
+        self._written: list[str] = []  # the name or alias as written (references, not copies)
+        is_alias: list[bool] = []
+        self._owner_lists = (owner_pks, is_alias)
         for pk, _, name, aliases in people:
             self._add(fold(name), pk, name, "name")
             if without_titles(fold(name)) != fold(name):
@@ -63,6 +65,9 @@ class NameMatcher:
         for key_index, key in enumerate(self._keys):
             for word in set(key.split()):
                 pairs.append((prefixes.setdefault(word[:PREFIX_CHARS], len(prefixes)), key_index))
+        self._owner_pk = np.array(self._owner_lists[0], dtype=np.int64)  # arrays: compact for millions of keys
+        self._is_alias = np.array(self._owner_lists[1], dtype=bool)
+        del self._owner_lists
         pairs_array = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
         self._prefix_ids = prefixes
         self._bucket_keys = pairs_array[:, 1]
@@ -86,7 +91,9 @@ class NameMatcher:
     def _add(self, key: str, pk: int, written: str, field: str) -> None:
         if key:
             self._keys.append(key)
-            self._owners.append((pk, written, field))
+            self._owner_lists[0].append(pk)
+            self._written.append(written)
+            self._owner_lists[1].append(field == "alias")
 
     def match(self, query: str, limit: int = 10) -> list[NameHit]:
         """People whose name or alias the query is, best first; at most one hit per person."""
@@ -105,7 +112,9 @@ class NameMatcher:
         )
         best: dict[int, NameHit] = {}
         for _, ratio, index in found:
-            pk, written, field = self._owners[int(candidates[index])]
+            key_index = int(candidates[index])
+            pk, written = int(self._owner_pk[key_index]), self._written[key_index]
+            field = "alias" if self._is_alias[key_index] else "name"
             if pk not in best or ratio / 100.0 > best[pk].score:
                 best[pk] = NameHit(pk, ratio / 100.0, written, field)
         return sorted(best.values(), key=lambda h: -h.score)[:limit]
