@@ -27,6 +27,7 @@ CATEGORIES_FILE = "categories.jsonl"  # hypernyms: "Handwerker" stands for Elekt
 CATEGORY_MIN_SIM = 0.65  # a query must resemble a category's name this much to call for all its services
 BRIDGE_WEIGHT = 0.5
 BRIDGE_MIN_NEED_SIM = 0.5  # a query must resemble a service's needs at least this much
+BRIDGE_MIN_ROLE_SIM = 0.6  # … or name one of its roles this closely
 BRIDGE_SERVICES = 2  # services considered per query
 BRIDGE_CANDIDATES = 50
 # A piece's cosine to a role counts only above this (any two texts here share ~0.2-0.3), rescaled to 0..1.
@@ -56,6 +57,7 @@ class ServiceBridge:
         self.need_vectors = need_vectors
         self.role_vectors = role_vectors  # one unit vector per role name
         self.role_service = np.array([i for i, s in enumerate(services) for _ in s["roles"]], dtype=np.int64)
+        self._role_starts = np.searchsorted(self.role_service, np.arange(len(services)))
 
     @classmethod
     def load(cls, encoder, models_dir: Path, cache_dir: Path) -> "ServiceBridge | None":
@@ -91,10 +93,15 @@ class ServiceBridge:
         """Per query, the services whose needs it resembles (best first, at most BRIDGE_SERVICES)."""
         sims = query_vectors @ self.need_vectors.T
         category_sims = query_vectors @ self.category_vectors.T
+        role_sims = query_vectors @ self.role_vectors.T
         out = []
         starts = self._need_starts
-        for row, category_row in zip(sims, category_sims):
+        for row, category_row, role_row in zip(sims, category_sims, role_sims):
             best = np.maximum.reduceat(row, starts)  # needs are stored service by service
+            # a query that names a role ("need a plumber") calls for that service too, synonyms and all
+            by_role = np.maximum.reduceat(role_row, self._role_starts)
+            named = by_role >= BRIDGE_MIN_ROLE_SIM
+            best = np.where(named & (by_role > best), by_role, best)
             hits: dict[int, ServiceHit] = {}
             for j in np.argsort(-best)[:BRIDGE_SERVICES]:
                 if best[j] < BRIDGE_MIN_NEED_SIM:
