@@ -57,7 +57,7 @@ def test_first_result(demo, query, expected_first):
 def test_why_is_the_matching_piece(demo):
     first = json.loads(demo("need a plumber", "--json").output.splitlines()[0])
     assert first["why"] == "plumbing"
-    assert 0.4 <= first["score"] <= 1.0
+    assert first["score"] >= 0.5  # clear fit; with the bridge a fit can pass 1
 
 
 def test_nothing_fits_is_said(demo):
