@@ -38,6 +38,7 @@ from .vector_index import DEFAULT_INDEX_TYPE, EXACT_INDEX_TYPE, IdFilter, Vector
 SPACES = {"offers": ("about", "offer", "offer_part"), "needs": ("need",)}
 ENCODE_BATCH = 512
 TRAINING_SAMPLE = 100_000
+TRAINING_POINTS_PER_LIST = 40  # faiss wants at least 39 training vectors per IVF list
 REINDEX_CHUNK = 20_000  # vectors an IVF index learns its lists from
 # Up to this many pieces their texts are kept in memory (saves a query per search); beyond, fetched per search.
 TEXTS_IN_MEMORY_MAX_PIECES = 1_000_000
@@ -160,8 +161,10 @@ class Network:
         dim = next((v.shape[1] for _, v in self.store.iter_vectors(kinds, chunk=1, sample=1)), None) or self.encoder.dim
         index = VectorIndex(dim, resolve_index_type(self.index_type, n, dim))
         if index.needs_training:
+            lists = index.lists or 1
+            wanted = min(n, max(TRAINING_SAMPLE, TRAINING_POINTS_PER_LIST * lists))
             try:
-                for _, sample in self.store.iter_vectors(kinds, chunk=TRAINING_SAMPLE, sample=TRAINING_SAMPLE):
+                for _, sample in self.store.iter_vectors(kinds, chunk=wanted, sample=wanted):
                     index.train(sample)
             except RuntimeError:  # too few vectors to train this type (e.g. a handful of needs): exact instead
                 index = VectorIndex(dim, EXACT_INDEX_TYPE)

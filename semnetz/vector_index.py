@@ -119,6 +119,11 @@ class VectorIndex:
         return "PQ" in self.index_type
 
     @property
+    def lists(self) -> int | None:
+        """Number of IVF lists (None for other types)."""
+        return _nlist(self.index_type)
+
+    @property
     def needs_training(self) -> bool:
         return not self.index.is_trained
 
