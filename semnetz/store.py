@@ -315,8 +315,8 @@ class Store:
         an index over millions of pieces is built without holding every vector at once."""
         kinds_sql = ",".join(f"'{k}'" for k in kinds)  # our own constants
         sql = f"SELECT item_id, vector FROM items WHERE kind IN ({kinds_sql})"
-        if sample is not None:
-            sql += f" USING SAMPLE {int(sample)} ROWS"
+        if sample is not None:  # sampled after the filter (USING SAMPLE on the table would sample before it)
+            sql = f"SELECT * FROM ({sql}) USING SAMPLE reservoir({int(sample)} ROWS) REPEATABLE (1)"
         reader = self.conn.execute(sql).to_arrow_reader(chunk)
         for batch in reader:
             if batch.num_rows == 0:
