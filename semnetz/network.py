@@ -544,8 +544,9 @@ class Network:
             self._bridge = (self.model_name, ServiceBridge.load(self.encoder, encoders.MODELS_DIR, cache_dir))
         return self._bridge[1]
 
-    def _service_people(self, bridge, index: VectorIndex) -> dict[int, list[int]]:
-        """For each service, the people whose pieces best match its role names (saved next to the index)."""
+    def _service_people(self, bridge, index: VectorIndex) -> dict[int, dict[int, tuple[float, int]]]:
+        """For each service, the people whose pieces best match one of its role names: pk -> (cosine, item id
+        of that piece). Found with one FAISS batch over the role names; saved next to the index."""
         from .services import BRIDGE_CANDIDATES
 
         if bridge is None or len(index) == 0:
@@ -557,24 +558,36 @@ class Network:
         try:
             saved = json.loads(path.read_text())
             if (saved["generation"] == key[0] and saved["model"] == key[1] and saved["services"] == len(bridge.services)
-                    and saved.get("per_service") == BRIDGE_CANDIDATES):
-                nominees = {int(j): pks for j, pks in saved["people"].items()}
+                    and saved.get("per_service") == BRIDGE_CANDIDATES and saved.get("format") == 2):
+                nominees = {int(j): {int(pk): (score, item) for pk, score, item in people}
+                            for j, people in saved["people"].items()}
                 self._nominees = (key, nominees)
                 return nominees
         except (OSError, ValueError, KeyError):
             pass
-        scores, ids = index.search(bridge.role_vectors, min(len(index), BRIDGE_CANDIDATES * 4))
+        _, ids = index.search(bridge.role_vectors, min(len(index), BRIDGE_CANDIDATES * 4))
+        # exact cosines for the nominated pieces (a compressed index only approximates them)
+        found = np.unique(ids[ids >= 0])
+        vectors = self.piece_vectors("offers", found)
+        row = np.searchsorted(found, np.where(ids >= 0, ids, found[0] if len(found) else 0))
+        scores = np.zeros(ids.shape, dtype=np.float32)
+        for start in range(0, len(ids) if len(found) else 0, 100):  # 100 roles at a time: bounded memory
+            part = slice(start, start + 100)
+            scores[part] = np.einsum("rkd,rd->rk", vectors[row[part]], bridge.role_vectors[part])
         owners = self._piece_owners().owners_of(ids)
-        best: dict[int, dict[int, float]] = {}
-        for role, (row_scores, row) in enumerate(zip(scores, owners)):
+        best: dict[int, dict[int, tuple[float, int]]] = {}
+        for role, (row_scores, row_owners, row_ids) in enumerate(zip(scores, owners, ids)):
             per_person = best.setdefault(int(bridge.role_service[role]), {})
-            for score, pk in zip(row_scores.tolist(), row.tolist()):
-                if pk >= 0 and score > per_person.get(pk, -1.0):
-                    per_person[pk] = score
-        nominees = {j: sorted(people, key=lambda pk: -people[pk])[:BRIDGE_CANDIDATES] for j, people in best.items()}
+            for score, pk, item in zip(row_scores.tolist(), row_owners.tolist(), row_ids.tolist()):
+                if pk >= 0 and score > per_person.get(pk, (-1.0, 0))[0]:
+                    per_person[pk] = (score, item)
+        nominees = {j: dict(sorted(people.items(), key=lambda kv: -kv[1][0])[:BRIDGE_CANDIDATES])
+                    for j, people in best.items()}
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"generation": key[0], "model": key[1], "services": len(bridge.services),
-                                   "per_service": BRIDGE_CANDIDATES, "people": nominees}))
+                                   "per_service": BRIDGE_CANDIDATES, "format": 2,
+                                   "people": {j: [[pk, s, i] for pk, (s, i) in people.items()]
+                                              for j, people in nominees.items()}}))
         tmp.replace(path)
         self._nominees = (key, nominees)
         return nominees

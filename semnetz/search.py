@@ -127,7 +127,7 @@ class PieceOwners:
 class Searcher:
     def __init__(self, store: Store, index: VectorIndex, owners: PieceOwners, people: dict[int, tuple[str, str]],
                  names: NameMatcher | None, lexical: LexicalIndex | None = None, bridge: ServiceBridge | None = None,
-                 service_people: dict[int, list[int]] | None = None, lexical_only: bool = False,
+                 service_people: dict[int, dict[int, tuple[float, int]]] | None = None, lexical_only: bool = False,
                  vectors_of=None):
         """people: pk -> (id, name); names: fuzzy name matching (None: names are not searched);
         lexical_only: rank by BM25 alone (for comparisons)."""
@@ -153,14 +153,17 @@ class Searcher:
                         for pk, share in ranked])
         return out
 
-    def _bridge_per_piece(self, piece_vectors: np.ndarray, hits) -> np.ndarray | None:
-        """Per piece: max over the query's services of need_sim x (piece . role); None without services."""
-        if not hits:
-            return None
-        roles, position = self.bridge.role_rows([h.service for h in hits])
-        need_sims = np.array([h.need_sim for h in hits], dtype=np.float32)[position]
-        role_sims = np.clip((piece_vectors @ roles.T - BRIDGE_ROLE_BASELINE) / (1 - BRIDGE_ROLE_BASELINE), 0, None)
-        return (role_sims * need_sims).max(axis=1)
+    def _bridge(self, hits) -> dict[int, tuple[float, int]]:
+        """person pk -> (bridge, the piece naming the role): max over the query's services of
+        need_sim x role_sim, for the people nominated for each service (their role similarity is known from
+        the nomination, so nothing is computed per piece here)."""
+        out: dict[int, tuple[float, int]] = {}
+        for hit in hits:
+            for pk, (role_sim, item_id) in self.service_people.get(hit.service, {}).items():
+                value = hit.need_sim * max(0.0, (role_sim - BRIDGE_ROLE_BASELINE) / (1 - BRIDGE_ROLE_BASELINE))
+                if value > out.get(pk, (0.0, 0))[0]:
+                    out[pk] = (value, item_id)
+        return out
 
     def rank(self, queries: list[str], query_vectors: np.ndarray, k: int, scope: Scope | None = None) -> list[list[Match]]:
         """For each query, the k best people by final score (fit weighted by the scope), whatever their fit.
@@ -199,19 +202,21 @@ class Searcher:
             rows = np.concatenate([row_of_pk[pk] for pk in cands if pk in row_of_pk]) if cands else np.zeros(0, np.int64)
             direct = vectors[rows] @ query_vectors[q]
             fits = fit_per_person(direct, item_pks[rows]) if len(rows) else {}
-            bridged = self._bridge_per_piece(vectors[rows], services[q]) if len(rows) else None
-            bridge_of = fit_per_person(bridged, item_pks[rows], second_weight=0.0) if bridged is not None else {}
-            # the why: the piece that fits best, counting what it says about a role the need calls for
-            why_of = fit_per_person(direct + BRIDGE_WEIGHT * bridged, item_pks[rows], second_weight=0.0) \
-                if bridged is not None else fits
+            bridge_of = self._bridge(services[q])
+            direct_of_item = dict(zip(item_ids[rows].tolist(), direct.tolist())) if bridge_of else {}
             best: dict[int, tuple[float, float, int | str, str | None]] = {}
             lex = lexical[q]
-            for pk, (fit, _) in fits.items():
+            for pk, (fit, local) in fits.items():
+                why = int(item_ids[rows[local]])
                 if lex:
                     fit += LEXICAL_WEIGHT * lex.get(pk, 0.0)
                 if pk in bridge_of:
-                    fit += BRIDGE_WEIGHT * bridge_of[pk][0]
-                best[pk] = (fit, fit, int(item_ids[rows[why_of[pk][1]]]), None)
+                    bridge, role_item = bridge_of[pk]
+                    fit += BRIDGE_WEIGHT * bridge
+                    # the why: the piece naming the role the need calls for, if that explains more
+                    if direct_of_item.get(role_item, -1.0) + BRIDGE_WEIGHT * bridge > direct_of_item.get(why, 0.0):
+                        why = role_item
+                best[pk] = (fit, fit, why, None)
             if scope.weight is not None or scope.bonus is not None:
                 best = {pk: (scope.final(pk, fit), fit, why, kind) for pk, (_, fit, why, kind) in best.items()}
             if scope.use_names and self.names is not None:

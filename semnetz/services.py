@@ -29,9 +29,11 @@ BRIDGE_WEIGHT = 0.5
 BRIDGE_MIN_NEED_SIM = 0.5  # a query must resemble a service's needs at least this much
 BRIDGE_MIN_ROLE_SIM = 0.6  # … or name one of its roles this closely
 BRIDGE_SERVICES = 2  # services considered per query
+# People nominated per service: those whose pieces best match one of its role names (found once per change
+# of the network); only they get a bridge score.
 BRIDGE_CANDIDATES = 50
 # A piece's cosine to a role counts only above this (any two texts here share ~0.2-0.3), rescaled to 0..1.
-BRIDGE_ROLE_BASELINE = 0.3  # people nominated per service (best role match)
+BRIDGE_ROLE_BASELINE = 0.3
 
 
 @dataclass
@@ -116,12 +118,6 @@ class ServiceBridge:
                             hits[j] = ServiceHit(j, float(best_category[c]), self.categories[c]["category"])
             out.append(list(hits.values()))
         return out
-
-    def role_rows(self, services: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """(role vectors, position of their service in the given list) of these services' role names."""
-        position = {j: i for i, j in enumerate(services)}
-        rows = np.flatnonzero(np.isin(self.role_service, services))
-        return self.role_vectors[rows], np.array([position[j] for j in self.role_service[rows]], dtype=np.int64)
 
     def role_label(self, service: int) -> str:
         return self.services[service]["service"]
