@@ -20,6 +20,9 @@ FTS_VERSION = "v1.5.5"
 # A query word counts only if at most this share of people use it (and always if only one or two do).
 MAX_DOC_FREQUENCY_SHARE = 0.2
 MIN_DOC_FREQUENCY_KEPT = 2
+# …and never words more than this many people use: in a big network they tell nobody apart (the vectors rank
+# among them), and a query's work stays bounded.
+MAX_DOC_FREQUENCY = 2000
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -32,6 +35,10 @@ def fts_extension_path() -> Path:
 def load_fts(conn) -> None:
     """Load the FTS extension from its PyPI package by path (INSTALL would need the internet)."""
     conn.execute(f"LOAD '{fts_extension_path()}'")
+
+
+def _max_df(n_docs: int) -> int:
+    return min(MAX_DOC_FREQUENCY, max(MIN_DOC_FREQUENCY_KEPT, int(MAX_DOC_FREQUENCY_SHARE * n_docs)))
 
 
 @lru_cache(maxsize=1)
@@ -74,7 +81,7 @@ class LexicalIndex:
         self._terms = {term: (int(termid), int(df)) for termid, term, df in
                        self.conn.execute(f"SELECT termid, term, df FROM {fts}.dict").fetchall()}
         n_docs = self.conn.execute(f"SELECT count(*) FROM {fts}.docs").fetchone()[0]
-        max_df = max(MIN_DOC_FREQUENCY_KEPT, int(MAX_DOC_FREQUENCY_SHARE * n_docs))
+        max_df = _max_df(n_docs)
         # only postings of terms rare enough to count are kept: the common ones are most of the postings
         postings = self.conn.execute(
             f"""SELECT t.termid, t.docid, count(*) AS tf FROM {fts}.terms t
@@ -112,7 +119,7 @@ class LexicalIndex:
             return {}
         if not self._loaded:
             self._load()
-        max_df = max(MIN_DOC_FREQUENCY_KEPT, int(MAX_DOC_FREQUENCY_SHARE * self._n_docs))
+        max_df = _max_df(self._n_docs)
         doc_parts, score_parts = [], []
         for stem in dict.fromkeys(self._stem(words)):
             termid, df = self._terms.get(stem, (None, 0))
@@ -126,9 +133,11 @@ class LexicalIndex:
             score_parts.append(idf * tf * (self.K1 + 1) / (tf + norm))
         if not doc_parts:
             return {}
-        # sum per document over only the documents that have a query term (no array over all documents)
-        docs, inverse = np.unique(np.concatenate(doc_parts), return_inverse=True)
-        scores = np.bincount(inverse, weights=np.concatenate(score_parts))
-        top = np.argsort(-scores)[:limit]
-        best = float(scores[top[0]])
-        return {int(self._doc_person[docs[i]]): float(scores[i]) / best for i in top}
+        scores = np.bincount(np.concatenate(doc_parts), weights=np.concatenate(score_parts),
+                             minlength=len(self._doc_person))
+        hits = np.flatnonzero(scores)
+        if len(hits) > limit:
+            hits = hits[np.argpartition(-scores[hits], limit)[:limit]]
+        hits = hits[np.argsort(-scores[hits])]
+        best = float(scores[hits[0]])
+        return {int(self._doc_person[d]): float(scores[d]) / best for d in hits}
