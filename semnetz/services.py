@@ -27,7 +27,7 @@ CATEGORIES_FILE = "categories.jsonl"  # hypernyms: "Handwerker" stands for Elekt
 CATEGORY_MIN_SIM = 0.65  # a query must resemble a category's name this much to call for all its services
 BRIDGE_WEIGHT = 0.5
 BRIDGE_MIN_NEED_SIM = 0.5  # a query must resemble a service's needs at least this much
-BRIDGE_MIN_ROLE_SIM = 0.6  # … or name one of its roles this closely
+BRIDGE_MIN_ROLE_SIM = 0.7  # … or name one of its roles this closely
 BRIDGE_SERVICES = 2  # services considered per query
 # People nominated per service: those whose pieces best match one of its role names (found once per change
 # of the network); only they get a bridge score.
