@@ -50,4 +50,5 @@ def test_bench_peers_small(run, tmp_path, real_model):
     assert set(systems) == {"numpy (brute force)", "semnetz", "txtai"}
     for name, figures in systems.items():
         assert figures["p50_ms"] > 0 and figures["first_result_s"] > 0 and figures["peak_rss_mb"] > 0, name
-    assert systems["semnetz"]["recall@10"] > 0.9 and systems["txtai"]["recall@10"] > 0.9
+    assert systems["semnetz"]["recall@10"] > 0.9  # candidates are rescored over all their pieces
+    assert 0 < systems["txtai"]["recall@10"] <= 1 and systems["numpy (brute force)"]["recall@10"] == 1.0
