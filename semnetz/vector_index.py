@@ -28,6 +28,7 @@ IVF_MIN_VECTORS = 200_000
 PQ_MIN_VECTORS = 1_000_000
 PQ_BYTES = 64
 IVF_NPROBE = 32  # lists searched per query
+HNSW_EF_SEARCH = 512  # HNSW's search breadth (must exceed the pieces asked for)
 # faiss only uses BLAS for batches above this many queries; its default (128000) makes batches of a few
 # hundred scan once per query. Measured here: 20 made batches of 100 ~10x faster with identical results.
 BLAS_THRESHOLD_QUERIES = 20
@@ -98,8 +99,10 @@ def _tune(index) -> None:
         faiss.extract_index_ivf(index).nprobe = IVF_NPROBE
     except RuntimeError:  # not an IVF index
         pass
-    if hasattr(index, "hnsw"):
-        index.hnsw.efSearch = max(index.hnsw.efSearch, 64)
+    inner = faiss.downcast_index(index.index) if hasattr(index, "id_map") else index
+    hnsw = getattr(inner, "hnsw", None)
+    if hnsw is not None:
+        hnsw.efSearch = max(hnsw.efSearch, HNSW_EF_SEARCH)
 
 
 class VectorIndex:

@@ -223,11 +223,12 @@ def speed_plots(out_dir: Path) -> None:
     for r in reports:
         fig, ax = plt.subplots(figsize=(6, 4.5))
         for t in r["index_types"]["types"]:
-            ax.scatter(t["p50_ms"], t["recall@10"])
-            ax.annotate(t["index_type"], (t["p50_ms"], t["recall@10"]), fontsize=7)
+            ax.scatter(t["p50_ms"], t["recall@10"], facecolors="none", edgecolors="grey")
+            ax.scatter(t["p50_ms"], t.get("recall@10_rescored", t["recall@10"]))
+            ax.annotate(t["index_type"], (t["p50_ms"], t.get("recall@10_rescored", t["recall@10"])), fontsize=7)
         ax.set_xscale("log")
         ax.set_xlabel("p50 ms per query (FAISS search)")
-        ax.set_ylabel("recall@10 against exact")
+        ax.set_ylabel("recall@10 against exact (hollow: raw, filled: rescored)")
         ax.set_title(f"recall against latency, {r['people']:,} people")
         fig.tight_layout()
         fig.savefig(out_dir / f"recall-vs-latency-{r['people']}.png", dpi=120)
