@@ -21,6 +21,7 @@ PREFIX_CHARS = 3
 # A word start shared by more than this share of all keys ("mam" of "Mama") is too common to look up alone.
 COMMON_BUCKET_SHARE = 0.02
 COMMON_BUCKET_MIN = 200
+MAX_NAME_CANDIDATES = 5000
 # Titles people write in front of names; "Katrin Hoffmann" should find "Dr. Katrin Hoffmann".
 TITLES = {"dr", "prof", "med", "dipl", "ing", "frau", "herr", "mr", "mrs", "ms", "miss"}
 
@@ -86,7 +87,12 @@ class NameMatcher:
             return np.zeros(0, dtype=np.int64)
         common = max(COMMON_BUCKET_MIN, int(COMMON_BUCKET_SHARE * len(self._keys)))
         rare = [b for b in buckets if len(b) <= common]
-        return np.unique(np.concatenate(rare or buckets))
+        keys, counts = np.unique(np.concatenate(rare or buckets), return_counts=True)
+        if len(keys) > MAX_NAME_CANDIDATES and len(buckets) > 1:
+            keys = keys[counts >= 2]  # a big network: keys sharing two word starts with the query
+        if len(keys) > MAX_NAME_CANDIDATES:
+            return np.zeros(0, dtype=np.int64)  # thousands of "Anna"s: a name this common finds nobody
+        return keys
 
     def _add(self, key: str, pk: int, written: str, field: str) -> None:
         if key:

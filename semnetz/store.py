@@ -82,6 +82,7 @@ class Store:
         # DuckDB's buffer pool would otherwise grow towards 80% of RAM while scanning a big network; beyond this
         # it spills to disk, and the process stays within the memory budget of a million-person network
         self.conn.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+        self.conn.execute("SET enable_progress_bar = false")  # it would print into the user's output
         apply_migrations(self.conn)
         self._generation: int | None = None
         self._graph_generation: int | None = None
