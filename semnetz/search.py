@@ -25,7 +25,7 @@ from .vector_index import IdFilter, VectorIndex
 # Pieces fetched from FAISS per wanted person: a person has several pieces, and we want k distinct people.
 ITEMS_PER_PERSON = 8
 MIN_ITEMS_FETCHED = 64
-LOSSY_FETCH_FACTOR = 4  # a compressed (PQ) index nominates this many times more pieces, rescored exactly
+LOSSY_FETCH_FACTOR = 10  # a compressed (PQ) index nominates this many times more pieces, rescored exactly
 SECOND_PIECE_WEIGHT = 0.2
 # Most a lexical match adds to the score (when the person has the query's distinctive words).
 LEXICAL_WEIGHT = 0.1
@@ -153,6 +153,19 @@ class Searcher:
                         for pk, share in ranked])
         return out
 
+    def _prescore(self, ids: np.ndarray, query_vectors: np.ndarray, keep: int) -> np.ndarray:
+        """With a compressed index: score the nominated pieces exactly and keep the best `keep` of them, so
+        only their owners' pieces are read in full."""
+        out = np.full((len(ids), keep), -1, dtype=np.int64)
+        for q, row in enumerate(ids):
+            row = row[row >= 0]
+            if len(row) == 0:
+                continue
+            exact = self.vectors_of(row) @ query_vectors[q]
+            best = row[np.argsort(-exact)[:keep]]
+            out[q, :len(best)] = best
+        return out
+
     def _bridge(self, hits) -> dict[int, tuple[float, int]]:
         """person pk -> (bridge, the piece naming the role): max over the query's services of
         need_sim x role_sim, for the people nominated for each service (their role similarity is known from
@@ -176,6 +189,8 @@ class Searcher:
             return self._rank_lexical(queries, k, scope)
         n_items = max(MIN_ITEMS_FETCHED, k * ITEMS_PER_PERSON) * (LOSSY_FETCH_FACTOR if self.index.lossy else 1)
         _, ids = self.index.search(query_vectors, min(len(self.index), n_items), allowed_ids=scope.allowed_items)
+        if self.index.lossy:
+            ids = self._prescore(ids, query_vectors, max(MIN_ITEMS_FETCHED, k * ITEMS_PER_PERSON))
         owners_of_rows = self.owners.owners_of(ids)
         allowed = scope.allowed_pks
         lexical = [self.lexical.search(q, LEXICAL_CANDIDATES) if self.lexical else {} for q in queries]
