@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -30,6 +31,16 @@ def without_titles(folded_name: str) -> str:
     return " ".join(w for w in folded_name.split() if w not in TITLES)
 
 
+def _blob(strings: list[str]) -> np.ndarray:
+    """Strings as one UTF-8 byte array (newline-separated; names never hold a newline after folding)."""
+    return np.frombuffer("\n".join(s.replace("\n", " ") for s in strings).encode("utf-8"), dtype=np.uint8)
+
+
+def _unblob(data: np.ndarray) -> list[str]:
+    text = data.tobytes().decode("utf-8")
+    return text.split("\n") if text else []
+
+
 @dataclass
 class NameHit:
     person_pk: int
@@ -39,8 +50,10 @@ class NameHit:
 
 
 class NameMatcher:
-    def __init__(self, people: list[tuple[int, str, str, list[str]]]):
-        """people: (pk, id, name, aliases)."""
+    def __init__(self, people: list[tuple[int, str, str, list[str]]] | None = None):
+        """people: (pk, id, name, aliases). (None: an empty shell that load() fills.)"""
+        if people is None:
+            return
         word_owners: Counter = Counter()
         for _, _, name, _ in people:
             word_owners.update(set(without_titles(fold(name)).split()))
@@ -75,6 +88,31 @@ class NameMatcher:
         bounds = np.searchsorted(pairs_array[:, 0], np.arange(len(prefixes) + 1))
         self._bucket_bounds = bounds
         self._key_lengths = np.array([len(k) for k in self._keys], dtype=np.int32)
+
+    # ---- saved next to the index: folding millions of names takes seconds, loading them a fraction ----
+    def save(self, path: Path, generation: int) -> None:
+        prefixes = sorted(self._prefix_ids, key=self._prefix_ids.get)
+        tmp = path.with_name(path.stem + ".tmp.npz")
+        np.savez(tmp, generation=np.array([generation]), owner_pk=self._owner_pk, is_alias=self._is_alias,
+                 bucket_keys=self._bucket_keys, bucket_bounds=self._bucket_bounds, key_lengths=self._key_lengths,
+                 keys=_blob(self._keys), written=_blob(self._written), prefixes=_blob(prefixes))
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path, generation: int) -> "NameMatcher | None":
+        try:
+            with np.load(path) as z:
+                if int(z["generation"][0]) != generation:
+                    return None
+                matcher = cls()
+                matcher._owner_pk, matcher._is_alias = z["owner_pk"], z["is_alias"]
+                matcher._bucket_keys, matcher._bucket_bounds = z["bucket_keys"], z["bucket_bounds"]
+                matcher._key_lengths = z["key_lengths"]
+                matcher._keys, matcher._written = _unblob(z["keys"]), _unblob(z["written"])
+                matcher._prefix_ids = {p: i for i, p in enumerate(_unblob(z["prefixes"]))}
+                return matcher
+        except (OSError, KeyError, ValueError):
+            return None
 
     def _candidates(self, folded: str) -> np.ndarray:
         """Keys sharing a word start with the query; very common starts ("mam" of "Mama") only if nothing else."""

@@ -213,8 +213,18 @@ class Network:
         return self._owners[1]
 
     def _name_matcher(self) -> NameMatcher:
+        """Names and aliases for fuzzy lookup: loaded from index/names.npz, or built (and saved) when stale."""
         if self._names is None or self._names[0] != self.store.generation:
-            self._names = (self.store.generation, NameMatcher(self.store.name_table()))
+            path = self.home / INDEX_DIRNAME / "names.npz"
+            matcher = NameMatcher.load(path, self.store.generation)
+            if matcher is None:
+                matcher = NameMatcher(self.store.name_table())
+                try:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    matcher.save(path, self.store.generation)
+                except OSError:
+                    pass
+            self._names = (self.store.generation, matcher)
         return self._names[1]
 
     def _ensure_model(self) -> None:
@@ -466,8 +476,20 @@ class Network:
             self.store.bump_generation()
         for space, index in indexes.items():
             index.remove(item_ids)
+            self._vector_file(space, index.dim).write(np.asarray(item_ids, dtype=np.int64),
+                                                      np.zeros((len(item_ids), index.dim), dtype=np.float32))
             self._save_index(space, index)
+        self._forget_derived()
         self.store.conn.execute("CHECKPOINT")
+
+    def _forget_derived(self) -> None:
+        """Drop caches derived from people's text (name index, nominations, full-text index) now, not at the
+        next search: a removed person must not linger in them."""
+        for name in ("names.npz", "service_people.json"):
+            (self.home / INDEX_DIRNAME / name).unlink(missing_ok=True)
+        self._names = self._nominees = None
+        if self._lexical is not None or self.store.get_meta("lexical_generation") is not None:
+            self._lexical_index()  # rebuilt for the new generation, without them
 
     def list_people(self) -> list[dict]:
         return self.store.people_rows()

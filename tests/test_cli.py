@@ -339,3 +339,15 @@ def test_query_stemming_agrees_with_duckdb_fts(semnetz_home, small_network):
         duck = dict(net.store.conn.execute(
             "SELECT w, stem(lower(strip_accents(w)), 'german') FROM unnest(?) t(w)", [words]).fetchall())
         assert lexical._stem(words) == [duck[w] for w in words]
+
+
+def test_remove_leaves_no_trace_in_derived_files(run, small_network, semnetz_home):
+    run("import", small_network)
+    run("Mark Thompson", "-k", "1")  # builds the name index, the full-text index and the nominations
+    run("remove", "e3")
+    index_dir = semnetz_home / "index"
+    for path in index_dir.iterdir():
+        if path.suffix in (".npz", ".json"):
+            assert b"Thompson" not in path.read_bytes(), path
+    with Network(home=semnetz_home) as net:
+        assert "Thompson" not in " ".join(r[0] for r in net.store.conn.execute("SELECT body FROM lexical_docs").fetchall())
