@@ -28,7 +28,7 @@ from ..vector_index import EXACT_INDEX_TYPE, IVF_NPROBE, VectorIndex, resolve_in
 IMPORT_CHUNK = 20_000
 THROUGHPUT_SAMPLE = 3_000
 SEARCH_K = 64  # what semnetz asks FAISS for per query (ITEMS_PER_PERSON x k, at least 64)
-MAX_IN_MEMORY_VECTORS = 1_500_000  # beyond this the comparison samples, so the benchmark itself fits in RAM
+MAX_IN_MEMORY_VECTORS = 1_000_000  # beyond this the comparison samples, so the benchmark itself fits in RAM
 
 
 def candidate_index_types(n_vectors: int) -> list[str]:
@@ -81,13 +81,14 @@ def _recall(exact: np.ndarray, tenth: np.ndarray, row_of: dict, found: list[list
 
 def compare_index_types(net: Network, query_vectors: np.ndarray, workdir: Path, types: list[str] | None,
                         progress) -> dict:
-    kinds = ("about", "offer", "offer_part")
-    total = net.store.count_items(kinds)
-    sample = MAX_IN_MEMORY_VECTORS if total > MAX_IN_MEMORY_VECTORS else None
-    chunks = list(net.store.iter_vectors(kinds, sample=sample))
-    ids = np.concatenate([c[0] for c in chunks])
-    vectors = np.concatenate([c[1] for c in chunks])
-    sampled = total if sample else None
+    all_ids, _ = net.store.piece_owners(("about", "offer", "offer_part"))
+    total = len(all_ids)
+    ids = np.sort(all_ids)
+    if total > MAX_IN_MEMORY_VECTORS:  # a sample keeps the comparison itself within memory
+        ids = np.sort(np.random.default_rng(0).choice(ids, MAX_IN_MEMORY_VECTORS, replace=False))
+    index_now = net._index("offers")
+    vectors = net._vector_file("offers", index_now.dim).read(ids)  # the network's own full vectors
+    sampled = total if len(ids) < total else None
     exact = query_vectors @ vectors.T
     # the 10th best exact score per query: a found piece counts if it scores at least that (ties between
     # identical texts of different people make "the" top-10 ids ambiguous, the scores are not)

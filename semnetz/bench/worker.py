@@ -42,8 +42,9 @@ def pipeline(home: str, queries_file: str) -> dict:
         first = time.perf_counter()
         net.search(queries[0])
         first_search_s = time.perf_counter() - first
+        to_first_result_s = time.perf_counter() - started
         out = _latencies(lambda qs: net.search_batch(qs, k=5), queries)
-        out.update({"cold_first_search_s": first_search_s, "process_start_to_first_result_s": time.perf_counter() - started,
+        out.update({"cold_first_search_s": first_search_s, "process_start_to_first_result_s": to_first_result_s,
                     "peak_rss_mb": peak_rss_mb(), "index_type": net.stats()["index_type"]})
     return out
 
