@@ -41,12 +41,18 @@ class LinkTable:
 
     def ensure(self, pairs: list[tuple[int, int]]) -> None:
         """A plain link for each (from, to) that is not linked in either direction yet (e.g. from "via")."""
-        now = datetime.now()
-        for a, b in pairs:
+        import pyarrow as pa
+
+        pairs = list(dict.fromkeys(pairs))
+        if not pairs:
+            return
+        with registered(self.conn, "_pairs", {"a": pa.array([a for a, _ in pairs], pa.int32()),
+                                               "b": pa.array([b for _, b in pairs], pa.int32())}):
             self.conn.execute(
-                "INSERT INTO edges SELECT ?, ?, NULL, NULL, ? WHERE NOT EXISTS (SELECT 1 FROM edges WHERE "
-                "(from_pk = ? AND to_pk = ?) OR (from_pk = ? AND to_pk = ?))",
-                [a, b, now, a, b, b, a],
+                """INSERT INTO edges SELECT p.a, p.b, NULL, NULL, ? FROM _pairs p
+                   WHERE NOT EXISTS (SELECT 1 FROM edges e WHERE (e.from_pk = p.a AND e.to_pk = p.b)
+                                                           OR (e.from_pk = p.b AND e.to_pk = p.a))""",
+                [datetime.now()],
             )
 
     def remove(self, a: int, b: int) -> int:

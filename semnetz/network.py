@@ -36,7 +36,7 @@ from .vector_index import DEFAULT_INDEX_TYPE, EXACT_INDEX_TYPE, IdFilter, Vector
 
 # Vector spaces, each its own FAISS index: what people offer or are, and what they need.
 SPACES = {"offers": ("about", "offer", "offer_part"), "needs": ("need",)}
-ENCODE_BATCH = 512
+ENCODE_BATCH = 4096  # texts per encoder call when importing (the progress bar moves per call)
 TRAINING_SAMPLE = 100_000
 TRAINING_POINTS_PER_LIST = 40  # faiss wants at least 39 training vectors per IVF list
 REINDEX_CHUNK = 20_000  # vectors an IVF index learns its lists from

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 
+
 from .errors import SemnetzError
 from .migrations import apply_migrations
 
