@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from .errors import InputError
 from .text import content_hash, split_clauses, split_sentences
@@ -54,9 +54,16 @@ class PersonRecord:
         return pieces
 
     def to_dict(self) -> dict:
-        out = asdict(self)
-        out["needs"] = [n if n["when"] else n["text"] for n in out["needs"]]
-        out["knows"] = [{k: v for k, v in kn.items() if v is not None} for kn in out["knows"]]
+        """The person in the import format (fields left out when empty)."""
+        out = {
+            "id": self.id, "name": self.name, "aliases": list(self.aliases), "text": self.text,
+            "offers": list(self.offers),
+            "needs": [{"text": n.text, "when": n.when} if n.when else n.text for n in self.needs],
+            "tags": list(self.tags), "contact": dict(self.contact),
+            "knows": [{k: v for k, v in (("id", kn.id), ("relation", kn.relation), ("strength", kn.strength))
+                       if v is not None} for kn in self.knows],
+            "via": self.via,
+        }
         return {k: out[k] for k in PERSON_FIELDS if out[k] not in (None, [], {}, "") or k in ("id", "name")}
 
     def record_hash(self) -> str:

@@ -147,10 +147,13 @@ class Store:
         """lower-cased name -> id of the first stored person with that name."""
         if not names:
             return {}
-        rows = self.conn.execute(
-            "SELECT lower(name), arg_min(id, pk) FROM people WHERE lower(name) IN (SELECT lower(unnest(?))) "
-            "GROUP BY lower(name)", [names]
-        ).fetchall()
+        import pyarrow as pa
+
+        with registered(self.conn, "_names", {"name": pa.array(names, pa.string())}):
+            rows = self.conn.execute(
+                "SELECT lower(name), arg_min(id, pk) FROM people WHERE lower(name) IN (SELECT lower(name) FROM _names) "
+                "GROUP BY lower(name)"
+            ).fetchall()
         return dict(rows)
 
     def person_ids(self) -> set[str]:
@@ -192,9 +195,12 @@ class Store:
         """id -> (pk, record hash) of the stored people among these ids (one query)."""
         if not person_ids:
             return {}
-        rows = self.conn.execute(
-            "SELECT p.id, p.pk, p.record_hash FROM people p JOIN (SELECT unnest(?) AS id) w USING (id)", [person_ids]
-        ).fetchall()
+        import pyarrow as pa
+
+        # a registered Arrow column, not a list parameter: DuckDB converts parameters one Python object at a time
+        with registered(self.conn, "_ids", {"id": pa.array(person_ids, pa.string())}):
+            rows = self.conn.execute(
+                "SELECT p.id, p.pk, p.record_hash FROM people p JOIN _ids w USING (id)").fetchall()
         return {r[0]: (r[1], r[2]) for r in rows}
 
     def upsert_people(self, rows: list[tuple]) -> dict[str, int]:

@@ -86,8 +86,9 @@ print(json.dumps({"first_result_s": first, "peak_rss_mb": peak_rss_mb()}))
 
 def run_peers(n_people: int = 2000, n_queries: int = 200, seed: int = 0, progress=None) -> dict:
     people = generate_people(n_people, seed=seed)
-    for person in people:  # the peers index what people offer; needs are semnetz's own extra
-        person.pop("needs", None)
+    for person in people:  # the peers index what people offer; needs and who-knows-whom are semnetz's own
+        for extra in ("needs", "knows", "via"):
+            person.pop(extra, None)
     queries = generate_queries(n_queries, seed=seed)
     texts, owners, ids = _pieces(people)
     encoder = get_encoder("use-m3")
