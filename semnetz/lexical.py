@@ -43,9 +43,9 @@ def _max_df(n_docs: int) -> int:
 
 @lru_cache(maxsize=1)
 def _german_stemmer():
-    import snowballstemmer
+    from snowballstemmer.german_stemmer import GermanStemmer  # just German: the package imports ~30 languages
 
-    return snowballstemmer.stemmer("german")
+    return GermanStemmer()
 
 
 class LexicalIndex:

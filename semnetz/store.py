@@ -385,6 +385,11 @@ class Store:
 
     def flush_log(self) -> None:
         pending, self._pending_log = self._pending_log, []
+        if len(pending) <= 20:  # a few entries: plain inserts (no pyarrow import for a one-off CLI search)
+            for at, action, detail in pending:
+                self.conn.execute("INSERT INTO audit_log VALUES (nextval('audit_seq'), ?, ?, ?)",
+                                  [at, action, json.dumps(detail, ensure_ascii=False)])
+            return
         for action in dict.fromkeys(a for _, a, _ in pending):
             rows = [(at, d) for at, a, d in pending if a == action]
             self.log_many(action, [d for _, d in rows], [at for at, _ in rows])
