@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from semnetz import Network  # noqa: E402
-from semnetz.search import ITEMS_PER_PERSON, LOSSY_FETCH_FACTOR, MIN_ITEMS_FETCHED  # noqa: E402
+from semnetz.search import LOSSY_FETCH_FACTOR, MIN_ITEMS_FETCHED  # noqa: E402
 from semnetz.synthetic import generate_queries  # noqa: E402
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import numpy as np
 
-from .store import int_list, registered
+from .store import registered
 
 
 @dataclass

@@ -60,7 +60,6 @@ def match_needs(net, k: int = PROPOSALS_PER_NEED, include_all: bool = False) -> 
     if not needs:
         return []
     offers_index = net._index("offers")
-    needs_index = net._index("needs")
     vectors = net.piece_vectors("needs", np.array([n.need_id for n in needs], dtype=np.int64))
     scope, _ = net._scope(MAX_HOPS, (), None)
     batch_scope = Scope(scope.allowed_pks, scope.allowed_items, scope.weight, scope.bonus, use_names=False,

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from . import encoders
-from .errors import InputError, SemnetzError, UnknownPersonError
+from .errors import InputError, UnknownPersonError
 from .home import DB_FILENAME, INDEX_DIRNAME, MODEL_ENVVAR, resolve_home
 from .graph import DEFAULT_HOPS, MAX_HOPS, ME, Reach, compute_reach
 from .importer import read_people
@@ -30,9 +30,8 @@ from .records import NeedSpec, PersonRecord
 from .search import Match, PieceOwners, Scope, Searcher
 from .when import availability_fit, parse_when, read_availability
 from .store import Store, int_list
-from .text import content_hash
 from .vector_file import VectorFile
-from .vector_index import DEFAULT_INDEX_TYPE, EXACT_INDEX_TYPE, IdFilter, VectorIndex, outgrown, resolve_index_type
+from .vector_index import DEFAULT_INDEX_TYPE, EXACT_INDEX_TYPE, IdFilter, VectorIndex, resolve_index_type
 
 # Vector spaces, each its own FAISS index: what people offer or are, and what they need.
 SPACES = {"offers": ("about", "offer", "offer_part"), "needs": ("need",)}
@@ -259,159 +258,16 @@ class Network:
         records = [(n, person_from_dict(d, source, n)) for n, d in enumerate(people, start=1)]
         return self.import_records(records, source=source, action="import")
 
-    def _resolve_ids(self, records: list[tuple[int | None, PersonRecord]], source: str) -> None:
-        """Give every record an id: its own, else the id of a stored person with the same name, else a new one."""
-        unnamed = [r for _, r in records if not r.id]
-        if not unnamed:
-            return
-        taken = self.store.person_ids() | {r.id for _, r in records if r.id}
-        number = self.store.next_person_number()
-        by_name = self.store.ids_by_name([r.name for r in unnamed])
-        for record in unnamed:
-            same_name = by_name.get(record.name.lower())
-            if same_name:
-                record.id = same_name
-                continue
-            while f"p{number:04d}" in taken:
-                number += 1
-            record.id = f"p{number:04d}"
-            taken.add(record.id)
-
-    def _check_references(self, records: list[tuple[int | None, PersonRecord]], source: str) -> None:
-        known = self.store.person_ids() | {r.id for _, r in records}
-        for line, record in records:
-            if record.via is not None:
-                if record.via not in known:
-                    raise InputError(f"'via' names unknown id '{record.via}'", source, line)
-                if record.via == record.id:
-                    raise InputError("a person cannot be known 'via' themselves", source, line)
-            for knows in record.knows:
-                if knows.id not in known:
-                    raise InputError(f"'knows' names unknown id '{knows.id}'", source, line)
-                if knows.id == record.id:
-                    raise InputError("a person cannot 'know' themselves", source, line)
-
-    def _parse_need_dates(self, records: list[tuple[int | None, PersonRecord]], source: str) -> dict:
-        """(person id, need position) -> (when, from, until), parsed before anything is written."""
-        today = date.today()
-        out = {}
-        for line, record in records:
-            for pos, need in enumerate(record.needs):
-                parsed = parse_when(need.when, today, source, line) if need.when else None
-                out[(record.id, pos)] = (need.when, parsed.start if parsed else None, parsed.end if parsed else None)
-        return out
-
-    def import_records(self, records: list[tuple[int | None, PersonRecord]], source: str = "python",
-                       action: str = "import") -> ImportReport:
-        """Upsert people; only pieces whose text changed are re-embedded. All or nothing."""
-        self._resolve_ids(records, source)
-        self._check_references(records, source)
-        need_dates = self._parse_need_dates(records, source)
-        self._ensure_model()
-        model = self.model_name
-        report = ImportReport(source)
-
-        stored = self.store.pks_and_hashes([r.id for _, r in records])
-        pk_of = {r.id: stored[r.id][0] if r.id in stored else None for _, r in records}
-        stored_items = self.store.items_of([pk for pk in pk_of.values() if pk is not None])
-        reusable: dict[tuple[int, str, str], list] = {}
-        for item in stored_items:
-            if item.model == model:
-                reusable.setdefault((item.person_pk, item.kind, item.content_hash), []).append(item)
-
-        keep_positions: list[tuple[int, int]] = []
-        need_whens: list[tuple] = []
-        kept_ids: set[int] = set()
-        new_pieces: list[tuple[PersonRecord, str, int, str, str]] = []
-        changed: list[PersonRecord] = []
-        for _, record in records:
-            pk = pk_of[record.id]
-            if pk is not None and stored[record.id][1] == record.record_hash():
-                report.unchanged.append(record.id)
-                kept_ids.update(i.item_id for i in stored_items if i.person_pk == pk)
-                continue
-            changed.append(record)
-            (report.updated if pk is not None else report.added).append(record.id)
-            for kind, pos, text in record.searchable_pieces():
-                digest = content_hash(kind, text)
-                candidates = reusable.get((pk, kind, digest)) if pk is not None else None
-                if candidates:
-                    item = candidates.pop(0)
-                    kept_ids.add(item.item_id)
-                    if item.pos != pos:
-                        keep_positions.append((item.item_id, pos))
-                    if kind == "need":
-                        need_whens.append((item.item_id, *need_dates[(record.id, pos)]))
-                    report.reused += 1
-                else:
-                    new_pieces.append((record, kind, pos, text, digest))
-        stale = [i for i in stored_items if i.item_id not in kept_ids]
-
-        # Encode outside the transaction (the slow part); unique texts once.
-        unique_texts = list(dict.fromkeys(p[3] for p in new_pieces))
-        vectors_by_text = dict(zip(unique_texts, self._encode(unique_texts, "embedding")))
-        report.embedded = len(new_pieces)
-
-        with self.store.transaction():
-            pk_of.update(self.store.upsert_people([
-                (r.id, r.name, r.aliases, r.text, r.tags, r.contact, r.via, r.record_hash()) for r in changed
-            ]))
-            self.store.delete_items([i.item_id for i in stale])
-            self.store.set_item_positions(keep_positions)
-            self.need_table.set_whens(need_whens)
-            new_ids = self.store.new_item_ids(len(new_pieces))
-            if new_pieces:
-                self.store.insert_items(
-                    new_ids, [pk_of[p[0].id] for p in new_pieces], [p[1] for p in new_pieces],
-                    [p[2] for p in new_pieces], [p[3] for p in new_pieces], [p[4] for p in new_pieces], model,
-                    np.stack([vectors_by_text[p[3]] for p in new_pieces]),
-                )
-                self.need_table.insert([(int(i), *need_dates[(p[0].id, p[2])])
-                                        for i, p in zip(new_ids, new_pieces) if p[1] == "need"])
-            self._write_links(changed, pk_of)
-            self.store.log(action, {"source": source, "added": report.added, "updated": report.updated,
-                                    "unchanged": len(report.unchanged), "embedded": report.embedded})
-            old_generation = self.store.generation
-            self.store.bump_generation()
-            self._bump_graph()
-        self._update_indexes(old_generation, [i.item_id for i in stale], new_ids, new_pieces, vectors_by_text)
-        return report
-
-    def _write_links(self, records: list[PersonRecord], pk_of: dict[str, int]) -> None:
-        """Links from "knows" (added or updated, never removed by an import) and from "via"."""
-        ids = {k.id for r in records for k in r.knows} | {r.via for r in records if r.via}
-        missing = [i for i in ids if i not in pk_of]
-        pk_of = {**pk_of, **{i: v[0] for i, v in self.store.pks_and_hashes(missing).items()}}
-        self.links.upsert([Link(pk_of[r.id], pk_of[k.id], k.relation, k.strength) for r in records for k in r.knows])
-        self.links.ensure([(pk_of[r.via], pk_of[r.id]) for r in records if r.via])
-
     def _bump_graph(self) -> None:
         self.store.bump_graph_generation()
         self._reach = None
 
-    def _update_indexes(self, old_generation: int, removed_ids, new_ids, new_pieces, vectors_by_text) -> None:
-        for space, kinds in SPACES.items():
-            current = self._indexes.get(space)
-            if current is None:
-                loaded = VectorIndex.load(self._index_path(space))
-                if loaded and loaded[1].get("generation") == old_generation and loaded[1].get("model") == self.model_name:
-                    current = loaded[0]
-            if current is None:
-                self._indexes.pop(space, None)
-                self._rebuild_index(space)
-                continue
-            current.remove(removed_ids)
-            chosen = [(i, p) for i, p in zip(new_ids, new_pieces) if p[1] in kinds]
-            if chosen:
-                chosen_ids = np.array([i for i, _ in chosen], dtype=np.int64)
-                chosen_vectors = np.stack([vectors_by_text[p[3]] for _, p in chosen])
-                current.add(chosen_ids, chosen_vectors)
-                self._vector_file(space, current.dim).write(chosen_ids, chosen_vectors)
-            if outgrown(current.index_type, resolve_index_type(self.index_type, len(current), current.dim)):
-                self._indexes.pop(space, None)
-                self._rebuild_index(space)  # the network grew past what this index type is for
-                continue
-            self._save_index(space, current)
+    def import_records(self, records: list[tuple[int | None, PersonRecord]], source: str = "python",
+                       action: str = "import") -> ImportReport:
+        """Upsert people; only pieces whose text changed are re-embedded. All or nothing (see upsert.py)."""
+        from .upsert import import_records
+
+        return import_records(self, records, source, action)
 
     def add(self, record: PersonRecord) -> str:
         """Add one person (or update them, if their id exists); returns their id."""
@@ -780,7 +636,7 @@ class Network:
             for start in range(0, len(ids), REINDEX_CHUNK):
                 chunk = ids[start:start + REINDEX_CHUNK]
                 texts = dict(self.store.conn.execute(
-                    f"SELECT item_id, text FROM items WHERE item_id BETWEEN ? AND ?", [chunk[0], chunk[-1]]
+                    "SELECT item_id, text FROM items WHERE item_id BETWEEN ? AND ?", [chunk[0], chunk[-1]]
                 ).fetchall())
                 unique = list(dict.fromkeys(texts[i] for i in chunk))
                 vectors_by_text = dict(zip(unique, self.encoder.encode_texts(unique)))

@@ -1,7 +1,6 @@
 """Who knows whom, needs with a when, match / intro / outcome — through the CLI (fake encoder)."""
 
 import json
-from datetime import date, timedelta
 
 import pytest
 

@@ -126,7 +126,7 @@ def run_peers(n_people: int = 2000, n_queries: int = 200, seed: int = 0, progres
         def _recall(found, _exact):
             return float(np.mean([sum(1 for i in f[:TOP] if exact_fit[q].get(i, -9) >= tenth_fit[q] - 1e-4) / TOP
                                   for q, f in enumerate(found)]))
-        systems["numpy (brute force)"] = {"index_s": index_s, **warm, "recall@10": 1.0, **_cold(f"""
+        systems["numpy (brute force)"] = {"index_s": index_s, **warm, "recall@10": 1.0, **_cold("""
             import time; start = time.perf_counter()
             import json, numpy as np
             from semnetz.encoders import get_encoder

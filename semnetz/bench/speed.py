@@ -23,7 +23,7 @@ import numpy as np
 from ..network import TRAINING_SAMPLE, Network
 from ..records import person_from_dict
 from ..synthetic import generate_people, generate_queries
-from ..vector_index import EXACT_INDEX_TYPE, IVF_NPROBE, VectorIndex, resolve_index_type
+from ..vector_index import EXACT_INDEX_TYPE, IVF_NPROBE, VectorIndex
 
 IMPORT_CHUNK = 20_000
 THROUGHPUT_SAMPLE = 3_000
