@@ -4,7 +4,9 @@ DuckDB builds the index (tokenising, German stemming, document frequencies); its
 memory, so a query costs well under a millisecond instead of a scan of every posting. Used as a bonus on top of
 the vector score, for words the encoder blurs (names of things, trades, brands).
 Query words that appear in many profiles ("Kind", "ich", "the") are dropped before BM25, so the bonus comes
-only from words that tell people apart; this works in any language without a stopword list.
+only from words that tell people apart. In a small network that rule alone lets "sehr" or "help" through (a
+handful of profiles use them), so German and English function words are dropped first (the `stop-words`
+package's lists).
 """
 
 from __future__ import annotations
@@ -39,6 +41,14 @@ def load_fts(conn) -> None:
 
 def _max_df(n_docs: int) -> int:
     return min(MAX_DOC_FREQUENCY, max(MIN_DOC_FREQUENCY_KEPT, int(MAX_DOC_FREQUENCY_SHARE * n_docs)))
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """German and English function words, lower-case; never a reason to rank someone higher."""
+    from stop_words import get_stop_words
+
+    return frozenset(w.lower() for lang in ("de", "en") for w in get_stop_words(lang))
 
 
 @lru_cache(maxsize=1)
@@ -114,7 +124,8 @@ class LexicalIndex:
 
     def search(self, query: str, limit: int = 50) -> dict[int, float]:
         """person_pk -> BM25 score (k1 1.2, b 0.75) scaled to 0..1 by the best score for this query."""
-        words = list(dict.fromkeys(w.lower() for w in _WORD.findall(query)))
+        ignored = stopwords()
+        words = [w for w in dict.fromkeys(w.lower() for w in _WORD.findall(query)) if w not in ignored]
         if not words:
             return {}
         if not self._loaded:
