@@ -58,6 +58,20 @@ def _german_stemmer():
     return GermanStemmer()
 
 
+@lru_cache(maxsize=100_000)
+def stem(word: str) -> str:
+    """The German Snowball stemmer that DuckDB FTS indexes with (snowballstemmer is generated from the same
+    Snowball source, so query and index agree), after the same lower-casing and accent stripping."""
+    plain = "".join(ch for ch in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(ch))
+    return _german_stemmer().stemWord(plain)
+
+
+def content_stems(text: str) -> list[str]:
+    """The stems of a text's words, function words left out, each once."""
+    ignored = stopwords()
+    return list(dict.fromkeys(stem(w) for w in dict.fromkeys(w.lower() for w in _WORD.findall(text)) if w not in ignored))
+
+
 class LexicalIndex:
     """BM25 over people, built by DuckDB FTS; its postings are loaded into memory for fast queries."""
 
@@ -67,7 +81,6 @@ class LexicalIndex:
     def __init__(self, conn):
         self.conn = conn
         load_fts(conn)
-        self._stems: dict[str, str] = {}
         self._loaded = False
 
     def rebuild(self) -> None:
@@ -111,29 +124,17 @@ class LexicalIndex:
         self._avgdl = float(self._doc_len[docs["docid"]].mean()) if self._n_docs else 1.0
         self._loaded = True
 
-    def _stem(self, words: list[str]) -> list[str]:
-        """The German Snowball stemmer that DuckDB FTS indexes with (snowballstemmer is generated from the same
-        Snowball source, so query and index agree), after the same accent stripping; cached per word."""
-        missing = [w for w in words if w not in self._stems]
-        if missing:
-            stemmer = _german_stemmer()
-            for word in missing:
-                plain = "".join(ch for ch in unicodedata.normalize("NFKD", word.lower()) if not unicodedata.combining(ch))
-                self._stems[word] = stemmer.stemWord(plain)
-        return [self._stems[w] for w in words]
-
     def search(self, query: str, limit: int = 50) -> dict[int, float]:
         """person_pk -> BM25 score (k1 1.2, b 0.75) scaled to 0..1 by the best score for this query."""
-        ignored = stopwords()
-        words = [w for w in dict.fromkeys(w.lower() for w in _WORD.findall(query)) if w not in ignored]
-        if not words:
+        stems = content_stems(query)
+        if not stems:
             return {}
         if not self._loaded:
             self._load()
         max_df = _max_df(self._n_docs)
         doc_parts, score_parts = [], []
-        for stem in dict.fromkeys(self._stem(words)):
-            termid, df = self._terms.get(stem, (None, 0))
+        for term in stems:
+            termid, df = self._terms.get(term, (None, 0))
             if termid is None or df > max_df:
                 continue
             lo, hi = np.searchsorted(self._posting_term, [termid, termid + 1])

@@ -28,7 +28,7 @@ from .needs_store import NeedTable
 from .names import NameMatcher
 from .records import NeedSpec, PersonRecord
 from .search import Match, PieceOwners, Scope, Searcher
-from .when import availability_fit, parse_when, read_availability
+from .when import availability_fit, parse_when, read_availability, time_said
 from .store import Store, int_list
 from .vector_file import VectorFile
 from .vector_index import DEFAULT_INDEX_TYPE, EXACT_INDEX_TYPE, IdFilter, VectorIndex, resolve_index_type
@@ -71,9 +71,13 @@ class SearchResult:
     query: str
     matches: list[Match]
     best_below_threshold: Match | None = None  # set when nothing passed the minimum score
+    when: str | None = None  # the time availability was weighed for (--when, or said in the query)
 
     def to_json(self) -> dict:
-        return {"q": self.query, "results": [m.to_json() for m in self.matches]}
+        out = {"q": self.query, "results": [m.to_json() for m in self.matches]}
+        if self.when:
+            out["when"] = self.when
+        return out
 
 
 def _progress(total: int, desc: str, enabled: bool | None):
@@ -377,20 +381,30 @@ class Network:
         if not 1 <= hops <= MAX_HOPS:
             raise InputError(f"--hops must be from 1 to {MAX_HOPS}, got {hops}")
         index = self._index("offers")
-        scope, availability = self._scope(hops, tuple(sorted(tags or ())), when)
+        # a time said in the query ("Babysitter am Samstagabend") weighs availability like `when`, which wins
+        times = [when or time_said(q) for q in queries]
         searcher = self._searcher(index, use_names=mode == "hybrid", mode=mode)
         vectors = self.encoder.encode_texts(queries) if mode != "lexical" else None
-        ranked = searcher.rank(queries, vectors, k, scope)
+        ranked: list[list[Match]] = [[] for _ in queries]
+        verdicts: list[dict[int, str]] = [{} for _ in queries]
+        for time in dict.fromkeys(times):  # one ranking pass per distinct time (usually one for the batch)
+            rows = [i for i, t in enumerate(times) if t == time]
+            scope, availability = self._scope(hops, tuple(sorted(tags or ())), time, strict=time == when)
+            part = searcher.rank([queries[i] for i in rows], None if vectors is None else vectors[rows], k, scope)
+            for i, matches in zip(rows, part):
+                ranked[i], verdicts[i] = matches, availability
         min_score = self.encoder.min_score if mode != "lexical" else 0.0
         results = []
-        for query, matches in zip(queries, ranked):
+        for query, matches, availability, time in zip(queries, ranked, verdicts, times):
             self._describe(matches, hops, availability)
+            time = time if availability else None
             if include_all:
-                results.append(SearchResult(query, matches))
+                results.append(SearchResult(query, matches, when=time))
                 continue
             floor = max(min_score, max((m.fit for m in matches), default=0) - SCORE_MARGIN)
             kept = [m for m in matches if m.fit >= floor]
-            results.append(SearchResult(query, kept, None if kept or not matches else max(matches, key=lambda m: m.fit)))
+            results.append(SearchResult(query, kept, None if kept or not matches else max(matches, key=lambda m: m.fit),
+                                        when=time))
         details = [{"q": r.query, "ids": [m.id for m in r.matches]} for r in results]
         if len(details) == 1:
             self.store.log_soon("search", details[0])
@@ -489,8 +503,9 @@ class Network:
             self._labels = self.links.labels()
         return self._labels
 
-    def _scope(self, hops: int, tags: tuple[str, ...], when: str | None) -> tuple[Scope, dict[int, str]]:
-        """Who may be found (reachable within hops, with a tag) and how their fit is weighted."""
+    def _scope(self, hops: int, tags: tuple[str, ...], when: str | None, strict: bool = True) -> tuple[Scope, dict[int, str]]:
+        """Who may be found (reachable within hops, with a tag) and how their fit is weighted. strict: a `when`
+        that names no time is an error (else it is ignored)."""
         reach = self.reach()
         key = (hops, tags)
         if key not in self._scopes:
@@ -513,7 +528,8 @@ class Network:
             return scope, {}
         wanted = read_availability(when, date.today())
         if not wanted.known:
-            parse_when(when)  # raises a clear error if it is no time expression at all
+            if strict:
+                parse_when(when)  # raises a clear error if it is no time expression at all
             return scope, {}
         weight = scope.weight.copy()
         verdicts = {pk: availability_fit(wanted, offered) for pk, offered in self._availabilities().items()}

@@ -25,6 +25,9 @@ SERVICES_FILE = "services.jsonl"
 CACHE_FORMAT = 2  # bump when what is cached changes
 CATEGORIES_FILE = "categories.jsonl"  # hypernyms: "Handwerker" stands for Elektriker, Klempner, Tischler, …
 CATEGORY_MIN_SIM = 0.65  # a query must resemble a category's name this much to call for all its services
+CATEGORY_MARGIN = 0.05
+ROLE_SAID_SIM = 0.85  # a query that says a role's name word for word resembles that service this much
+ROLE_SAID_MIN_LENGTH = 4  # … and be at most this much closer to one of its services
 BRIDGE_WEIGHT = 0.5
 BRIDGE_MIN_NEED_SIM = 0.5  # a query must resemble a service's needs at least this much
 BRIDGE_MIN_ROLE_SIM = 0.7  # … or name one of its roles this closely
@@ -112,7 +115,10 @@ class ServiceBridge:
                 hits[int(j)] = ServiceHit(int(j), float(best[j]), self.need_text[members[np.argmax(row[members])]])
             if len(self.categories):
                 best_category = np.maximum.reduceat(category_row, self._category_starts)
-                for c in np.flatnonzero(best_category >= CATEGORY_MIN_SIM):
+                # a hypernym stands for its services only when the query is (nearly) as close to it as to
+                # any one service: "Handwerker" calls for all trades, "Babysitter" not for every kind of childcare
+                wide = (best_category >= CATEGORY_MIN_SIM) & (best_category >= best.max() - CATEGORY_MARGIN)
+                for c in np.flatnonzero(wide):
                     for j in self.category_members[c]:
                         if j not in hits or hits[j].need_sim < best_category[c]:
                             hits[j] = ServiceHit(j, float(best_category[c]), self.categories[c]["category"])

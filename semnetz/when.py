@@ -159,7 +159,7 @@ PARTS = {
     "morning": re.compile(r"morgens\b|morgen früh|vormittag|\bfrüh\b|morning"),
     "midday": re.compile(r"(?<!vor)(?<!nach)mittags?\b|lunch|\bnoon"),
     "afternoon": re.compile(r"nachmittag|afternoon|nach der schule|after school"),
-    "evening": re.compile(r"abend|evening"),
+    "evening": re.compile(r"abend|evening|tonight"),
     "night": re.compile(r"nachts?\b|\bnights?\b|overnight"),
 }
 FLEXIBLE = re.compile(r"kurzfristig|spontan|flexibel|jederzeit|immer erreichbar|rund um die uhr|\banytime|any time|"
@@ -199,7 +199,7 @@ def read_availability(text: str, today: date | None = None) -> Availability:
         hour = int(match.group(1)) + (12 if "pm" in match.group(0) and int(match.group(1)) < 12 else 0)
         parts.add(_hour_part(hour))
     if not days and today is not None:
-        for word in ("heute", "today"):
+        for word in ("heute", "today", "tonight"):
             if word in low:
                 days.add(today.weekday())
         for word in ("morgen ", "tomorrow"):
@@ -223,3 +223,25 @@ def availability_fit(wanted: Availability, offered: Availability) -> str:
     if not checks:
         return "unknown"
     return "fits" if all(checks) else "contradicts"
+
+
+# ---------------------------------------------------------------- a time said inside a query
+_DAY_WORDS = "|".join(w for words in WEEKDAYS.values() for w in words)
+_DAYPARTS = r"abend|morgen|vormittag|nachmittag|mittag|nacht"
+_EN_PARTS = r"mornings?|afternoons?|evenings?|nights?"
+# one time phrase: optional leading words ("am", "on", "this", "jeden"), then a day, a part of day or both
+_TIME_CORE = (
+    rf"(?:(?:{_DAY_WORDS})(?:{_DAYPARTS})?s?(?:\s+(?:{_DAYPARTS})s?|\s+(?:{_EN_PARTS}))?"
+    rf"|(?:heute|morgen|übermorgen)(?:\s+(?:früh|{_DAYPARTS})s?)?"
+    rf"|(?:{_DAYPARTS})s"
+    rf"|wochenende|weekends?|werktags|wochentags|unter der woche|weekdays|during the week"
+    rf"|tonight|today|tomorrow(?:\s+(?:{_EN_PARTS}))?|in the (?:{_EN_PARTS})|at night)"
+)
+_LEAD = r"(?:(?:am|an|im|in|on|at|over|this|next|every|diesen|dieses|diese|nächsten|nächste|kommenden|jeden|übers|über das|the)\s+)*"
+_TIME_PHRASE = re.compile(rf"(?<!\w){_LEAD}{_TIME_CORE}(?!\w)", re.IGNORECASE)
+
+
+def time_said(query: str) -> str | None:
+    """The days or times of day a query names ("Kind hat Fieber am Wochenende" -> "am Wochenende"), if any."""
+    spans = [m.group(0).strip() for m in _TIME_PHRASE.finditer(query)]
+    return " ".join(spans) or None

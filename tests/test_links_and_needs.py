@@ -200,6 +200,12 @@ def test_search_when_moves_contradicting_availability_down(run, tmp_path):
     assert [m["availability"] for m in out] == ["fits", "contradicts"]
     assert "[time fits]" in run("Babysitten", "--when", "Samstagabend", "--all").output
     assert run("Babysitten", "--when", "blah blah").exit_code == 2
+    # a time said in the query counts the same; --when wins over it
+    said = json_lines(run("Babysitten am Samstagabend", "--json", "--all").output)
+    assert [(m["id"], m["availability"]) for m in said] == [("s2", "fits"), ("s1", "contradicts")]
+    overridden = json_lines(run("Babysitten am Samstagabend", "--json", "--all", "--when", "Montagvormittag").output)
+    assert [m["availability"] for m in overridden if m["id"] == "s1"] == ["fits"]
+    assert "[time fits]" in run("Babysitten am Samstagabend", "--all").output
 
 
 def test_remove_takes_links_and_intros_too(run, network, semnetz_home):

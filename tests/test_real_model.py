@@ -136,3 +136,12 @@ def test_when_on_the_demo(demo):
     verdict = {m["id"]: m.get("availability") for m in out}
     assert verdict.get("n18") == "fits"  # "Babysitten am Wochenende, auch Samstagabend"
     assert out[0]["id"] == "n18"
+
+
+def test_time_in_the_query_on_the_demo(demo, tmp_path):
+    out = [json.loads(line) for line in demo("Babysitter am Samstagabend", "--json", "--all", "-k", "6").output.splitlines()]
+    verdict = {m["id"]: m.get("availability") for m in out}
+    assert verdict.get("n18") == "fits" and out[0]["id"] == "n18"
+    (tmp_path / "q.txt").write_text("Babysitter am Samstagabend\nKlempner\n", encoding="utf-8")
+    batch = demo("search", "--batch", str(tmp_path / "q.txt")).output.splitlines()
+    assert [json.loads(line).get("when") for line in batch] == ["am Samstagabend", None]

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from semnetz.errors import InputError
-from semnetz.when import availability_fit, parse_when, read_availability
+from semnetz.when import availability_fit, parse_when, read_availability, time_said
 
 TODAY = date(2026, 11, 24)  # a Tuesday
 
@@ -69,3 +69,21 @@ def test_vormittags_is_not_midday_and_morgen_is_not_morning():
     assert read_availability("nur vormittags").parts == {"morning"}
     assert read_availability("morgen", TODAY).parts == set()
     assert read_availability("morgen", TODAY).days == {2}
+
+
+@pytest.mark.parametrize("query, said", [
+    ("Kind hat Fieber am Wochenende", "am Wochenende"),
+    ("wer passt Samstagabend auf die Kinder auf", "Samstagabend"),
+    ("jemand, der dienstags abends auf mein Kind aufpasst", "dienstags abends"),
+    ("looking for a babysitter on Friday night", "on Friday night"),
+    ("need a plumber tomorrow morning", "tomorrow morning"),
+    ("Elektriker morgen früh", "morgen früh"),
+    # words that only contain a day or a part of day are not times
+    ("Abendessen für 10 Leute", None),
+    ("Wochenendhaus zu vermieten", None),
+    ("Morgenmuffel", None),
+    ("Sonntagsbrötchen", None),
+    ("brauche Handwerker", None),
+])
+def test_time_said_in_a_query(query, said):
+    assert time_said(query) == said
