@@ -28,6 +28,7 @@ from .needs_store import NeedTable
 from .names import NameMatcher
 from .records import NeedSpec, PersonRecord
 from .search import Match, PieceOwners, Scope, Searcher
+from .text import query_clauses
 from .when import availability_fit, parse_when, read_availability, time_said
 from .store import Store, int_list
 from .vector_file import VectorFile
@@ -384,13 +385,14 @@ class Network:
         # a time said in the query ("Babysitter am Samstagabend") weighs availability like `when`, which wins
         times = [when or time_said(q) for q in queries]
         searcher = self._searcher(index, use_names=mode == "hybrid", mode=mode)
-        vectors = self.encoder.encode_texts(queries) if mode != "lexical" else None
+        vectors, parts = self._encode_queries(queries) if mode != "lexical" else (None, None)
         ranked: list[list[Match]] = [[] for _ in queries]
         verdicts: list[dict[int, str]] = [{} for _ in queries]
         for time in dict.fromkeys(times):  # one ranking pass per distinct time (usually one for the batch)
             rows = [i for i, t in enumerate(times) if t == time]
             scope, availability = self._scope(hops, tuple(sorted(tags or ())), time, strict=time == when)
-            part = searcher.rank([queries[i] for i in rows], None if vectors is None else vectors[rows], k, scope)
+            part = searcher.rank([queries[i] for i in rows], None if vectors is None else vectors[rows], k, scope,
+                                 None if parts is None else [parts[i] for i in rows])
             for i, matches in zip(rows, part):
                 ranked[i], verdicts[i] = matches, availability
         min_score = self.encoder.min_score if mode != "lexical" else 0.0
@@ -411,6 +413,17 @@ class Network:
         else:
             self.store.log_many("search", details)
         return results
+
+    def _encode_queries(self, queries: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """The queries' vectors and, per query of several clauses, its clauses' vectors (one encoder call)."""
+        clauses = [query_clauses(q) for q in queries]
+        flat = list(queries) + [c for cs in clauses for c in cs]
+        vectors = self.encoder.encode_texts(flat)
+        parts, at = [], len(queries)
+        for cs in clauses:
+            parts.append(vectors[at:at + len(cs)])
+            at += len(cs)
+        return vectors[:len(queries)], parts
 
     def _searcher(self, index: VectorIndex, use_names: bool = True, mode: str = "hybrid") -> Searcher:
         bridge = self._service_bridge() if mode == "hybrid" else None

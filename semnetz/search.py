@@ -178,7 +178,8 @@ class Searcher:
                     out[pk] = (value, item_id)
         return out
 
-    def rank(self, queries: list[str], query_vectors: np.ndarray, k: int, scope: Scope | None = None) -> list[list[Match]]:
+    def rank(self, queries: list[str], query_vectors: np.ndarray, k: int, scope: Scope | None = None,
+             part_vectors: list[np.ndarray] | None = None) -> list[list[Match]]:
         """For each query, the k best people by final score (fit weighted by the scope), whatever their fit.
 
         The scope's filter is applied inside the FAISS search (an ID selector) and to the lexical and name
@@ -194,7 +195,7 @@ class Searcher:
         owners_of_rows = self.owners.owners_of(ids)
         allowed = scope.allowed_pks
         lexical = [self.lexical.search(q, LEXICAL_CANDIDATES) if self.lexical else {} for q in queries]
-        services = self.bridge.services_for(query_vectors) if self.bridge else [[] for _ in queries]
+        services = self.bridge.services_for(query_vectors, part_vectors) if self.bridge else [[] for _ in queries]
         candidates = []
         for q, (row, lex) in enumerate(zip(owners_of_rows, lexical)):
             found = set(row[row >= 0].tolist())

@@ -94,9 +94,17 @@ class ServiceBridge:
             pass
         return cls(services, needs, roles.astype(np.float32), categories, category_vectors)
 
-    def services_for(self, query_vectors: np.ndarray) -> list[list[ServiceHit]]:
-        """Per query, the services whose needs it resembles (best first, at most BRIDGE_SERVICES)."""
+    def services_for(self, query_vectors: np.ndarray, part_vectors: list[np.ndarray] | None = None) -> list[list[ServiceHit]]:
+        """Per query, the services whose needs it resembles (best first, at most BRIDGE_SERVICES).
+
+        part_vectors: per query, the vectors of its clauses ("Unser Sohn zieht sich zurück, will nicht mehr in
+        die Schule"), if it has more than one: a clause that says a need plainly counts as much as the whole query.
+        """
         sims = query_vectors @ self.need_vectors.T
+        if part_vectors is not None:
+            for q, parts in enumerate(part_vectors):
+                if len(parts):
+                    sims[q] = np.maximum(sims[q], (parts @ self.need_vectors.T).max(axis=0))
         category_sims = query_vectors @ self.category_vectors.T
         role_sims = query_vectors @ self.role_vectors.T
         out = []

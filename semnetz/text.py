@@ -41,3 +41,9 @@ def fold(text: str) -> str:
     plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     plain = re.sub(r"['’`´]", "", plain)
     return " ".join(re.sub(r"[^\w]+", " ", plain).split())
+
+
+def query_clauses(query: str) -> list[str]:
+    """The clauses of a query that has more than one ("Kind zieht sich zurück, will nicht in die Schule")."""
+    clauses = [c for s in split_sentences(query) for c in split_clauses(s)]
+    return clauses if len(clauses) > 1 else []
