@@ -54,7 +54,7 @@ SMALL_NETWORK = [
      "offers": ["Steckdosen und Lampen anschließen"], "contact": {"phone": "+49 170 1111"}},
     {"id": "e2", "name": "Ayşe Demir", "aliases": ["Leons Mama"], "text": "Augenoptikerin, passt Kinderbrillen an.",
      "offers": ["Brillen reparieren"], "needs": [{"text": "suche größere Wohnung", "when": "bis März"}]},
-    {"id": "e3", "name": "Mark Thompson", "text": "British plumber, fixes leaking taps and pipes.",
+    {"id": "e3", "name": "Mark Thompson", "aliases": ["Marky"], "text": "British plumber, fixes leaking taps and pipes.",
      "offers": ["plumbing", "Heizung entlüften"]},
     {"id": "e4", "name": "Karl Holz", "text": "Tischler, baut Möbel und repariert Türen."},
 ]

@@ -69,6 +69,8 @@ def test_names_and_aliases_are_found_even_misspelt(run, small_network):
     assert json_lines(run("Ayse Demir", "--json").output)[0]["id"] == "e2"
     first = json_lines(run("Jonas Webber", "--json").output)[0]
     assert (first["id"], first["why_kind"]) == ("e1", "name")
+    nickname = json_lines(run("Marky Thomson", "--json").output)[0]  # the name he goes by, surname misspelt
+    assert (nickname["id"], nickname["why_kind"]) == ("e3", "alias")
 
 
 def test_batch_reads_text_and_json_lines_and_loads_model_once(run, small_network, tmp_path):
