@@ -3,7 +3,8 @@
     python benchmarks/quality.py [--queries data/queries.jsonl] [--out DIR]
 
 The same as `semnetz bench quality --people data/people.jsonl --queries …`, run for both labelled sets
-(the development set and the held-out one that tuning never looked at).
+(the development set, the held-out one that tuning never looked at, and a third set written later by someone
+who saw only data/people.jsonl).
 """
 
 import argparse
@@ -20,7 +21,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--people", type=Path, default=ROOT / "data" / "people.jsonl")
     parser.add_argument("--queries", type=Path, nargs="*",
-                        default=[ROOT / "data" / "queries.jsonl", ROOT / "data" / "queries_heldout.jsonl"])
+                        default=[ROOT / "data" / f"queries{s}.jsonl" for s in ("", "_heldout", "_check")])
     parser.add_argument("--encoder", action="append", help="Only this encoder (repeatable).")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()

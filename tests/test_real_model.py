@@ -145,3 +145,10 @@ def test_time_in_the_query_on_the_demo(demo, tmp_path):
     (tmp_path / "q.txt").write_text("Babysitter am Samstagabend\nKlempner\n", encoding="utf-8")
     batch = demo("search", "--batch", str(tmp_path / "q.txt")).output.splitlines()
     assert [json.loads(line).get("when") for line in batch] == ["am Samstagabend", None]
+
+
+def test_a_long_message_is_read_clause_by_clause(demo):
+    """The need is in the last clause; the rest is context that would otherwise blur it."""
+    out = demo("Wir sind gerade hergezogen, kennen noch niemanden, und der Kleine hat seit gestern hohes Fieber",
+               "--json", "-k", "3")
+    assert ids_of(out.output)[0] == "n04"  # the paediatrician, whose profile never mentions fever
