@@ -544,22 +544,30 @@ class Network:
             if strict:
                 parse_when(when)  # raises a clear error if it is no time expression at all
             return scope, {}
-        weight = scope.weight.copy()
-        verdicts = {pk: availability_fit(wanted, offered) for pk, offered in self._availabilities().items()}
-        for pk, verdict in verdicts.items():
-            if pk < len(weight):
-                weight[pk] *= AVAILABILITY_FACTOR[verdict]
-        return Scope(scope.allowed_pks, scope.allowed_items, weight, scope.bonus), verdicts
+        verdicts: dict[int, str] = {}  # filled for the candidates as the ranking asks for them
 
-    def _availabilities(self) -> dict:
-        """What each person's text and offers say about when they are available (cached)."""
+        def factors(pks: list[int]) -> dict[int, float]:
+            for pk, offered in self._availability_of(pks).items():
+                verdicts[pk] = availability_fit(wanted, offered)
+            return {pk: AVAILABILITY_FACTOR[verdicts[pk]] for pk in pks if pk in verdicts}
+
+        return Scope(scope.allowed_pks, scope.allowed_items, scope.weight, scope.bonus, availability=factors), verdicts
+
+    def _availability_of(self, pks: list[int]) -> dict:
+        """What these people's text and offers say about when they are available (cached per person)."""
         if self._availability is None or self._availability[0] != self.store.generation:
+            self._availability = (self.store.generation, {})
+        known = self._availability[1]
+        missing = [pk for pk in pks if pk not in known]
+        for start in range(0, len(missing), 1000):
+            chunk = missing[start:start + 1000]
             rows = self.store.conn.execute(
                 "SELECT p.pk, concat_ws(' ', p.text, string_agg(i.text, ' ')) FROM people p "
-                "LEFT JOIN items i ON i.person_pk = p.pk AND i.kind = 'offer' GROUP BY p.pk, p.text"
+                "LEFT JOIN items i ON i.person_pk = p.pk AND i.kind = 'offer' "
+                f"WHERE p.pk IN {int_list(chunk)} GROUP BY p.pk, p.text"
             ).fetchall()
-            self._availability = (self.store.generation, {pk: read_availability(text) for pk, text in rows})
-        return self._availability[1]
+            known.update({pk: read_availability(text or "") for pk, text in rows})
+        return {pk: known[pk] for pk in pks if pk in known}
 
     def _describe(self, matches: list[Match], hops: int, availability: dict[int, str]) -> None:
         """Fill in each match's path from the user and how to reach them."""

@@ -13,6 +13,7 @@ scores its fuzzy ratio (0.85..1) instead, when that is higher.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Callable
 
 import numpy as np
 
@@ -67,9 +68,21 @@ class Scope:
     bonus: np.ndarray | None = None  # by pk: added after weighting (helped before)
     use_names: bool = True
     exclude_pks: list[set[int]] | None = None  # per query: people never to return (e.g. the one in need)
+    # with a wanted time: pks -> their availability factor, asked for the candidates only (see prepare)
+    availability: Callable[[list[int]], dict[int, float]] | None = None
+    factors: dict[int, float] = field(default_factory=dict)
+
+    def prepare(self, pks) -> None:
+        """Learn the availability factor of these candidates (a few hundred per query, not the whole network)."""
+        if self.availability is not None:
+            missing = [pk for pk in pks if pk not in self.factors]
+            if missing:
+                self.factors.update(self.availability(missing))
 
     def final(self, pk: int, fit: float) -> float:
         w = self.weight[pk] if self.weight is not None and pk < len(self.weight) else 1.0
+        if self.factors:
+            w *= self.factors.get(pk, 1.0)
         b = self.bonus[pk] if self.bonus is not None and pk < len(self.bonus) else 0.0
         return float(fit * w + b)
 
@@ -142,6 +155,7 @@ class Searcher:
         out = []
         for q, query in enumerate(queries):
             hits = self.lexical.search(query, max(k * 4, LEXICAL_CANDIDATES))
+            scope.prepare(list(hits))
             ranked = [(pk, share) for pk, share in hits.items() if scope.allowed_pks is None or pk in scope.allowed_pks]
             if scope.exclude_pks:
                 ranked = [(pk, share) for pk, share in ranked if pk not in scope.exclude_pks[q]]
@@ -206,6 +220,7 @@ class Searcher:
             candidates.append(found)
         # Rescore every candidate over all their pieces (FAISS only nominates them).
         all_pks = sorted(set().union(*candidates)) if candidates else []
+        scope.prepare(all_pks)
         item_ids, item_pks = self.owners.items_of(all_pks)
         vectors = self.vectors_of(item_ids)
         order = np.argsort(item_pks, kind="stable")
@@ -233,10 +248,12 @@ class Searcher:
                     if direct_of_item.get(role_item, -1.0) + BRIDGE_WEIGHT * bridge > direct_of_item.get(why, 0.0):
                         why = role_item
                 best[pk] = (fit, fit, why, None)
-            if scope.weight is not None or scope.bonus is not None:
+            if scope.weight is not None or scope.bonus is not None or scope.factors:
                 best = {pk: (scope.final(pk, fit), fit, why, kind) for pk, (_, fit, why, kind) in best.items()}
             if scope.use_names and self.names is not None:
-                for hit in self.names.match(query):
+                name_hits = self.names.match(query)
+                scope.prepare([hit.person_pk for hit in name_hits])
+                for hit in name_hits:
                     pk = hit.person_pk
                     if (allowed is not None and pk not in allowed) or (scope.exclude_pks and pk in scope.exclude_pks[q]):
                         continue
