@@ -167,24 +167,53 @@ FLEXIBLE = re.compile(r"kurzfristig|spontan|flexibel|jederzeit|immer erreichbar|
 _HOUR = re.compile(r"\b(?:ab|after|from|nach)\s+(\d{1,2})(?:[:.]\d\d)?\s*(?:uhr|h|pm|am)?\b")
 
 
+# A text's times come in phrases ("babysits in the evenings and at weekends": evenings, any day; weekends, any
+# time); a phrase with a negation ("abends lieber nicht", "not on Sundays") says when someone is NOT available.
+_PHRASE_BREAK = re.compile(r"[,;.!?\n()]|\s[-–—]\s|\s(?:und|and|oder|or|sowie|aber|but)\s")
+_JOINING = re.compile(r"\s(?:und|and|oder|or|sowie)\s")
+_NEGATION = re.compile(r"\b(?:nicht|kein|keine|keinen|nie|niemals|außer|ausser|not|no|never|except)\b|n't\b")
+_NOT_A_NEGATION = re.compile(r"kein problem|kein thema|no problem|not a problem|no worries|nicht schlimm|"
+                             r"nicht nur|not only")
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Some days at some times of day; empty means any."""
+
+    days: frozenset[int] = frozenset()  # 0 = Monday
+    parts: frozenset[str] = frozenset()
+
+    def overlaps(self, other: "Slot") -> bool:
+        return ((not self.days or not other.days or bool(self.days & other.days))
+                and (not self.parts or not other.parts or bool(self.parts & other.parts)))
+
+
 @dataclass(frozen=True)
 class Availability:
-    days: frozenset[int]  # 0 = Monday
-    parts: frozenset[str]
+    slots: tuple[Slot, ...] = ()  # when they are available (or, for a wanted time, when it is needed)
+    excluded: tuple[Slot, ...] = ()  # when they say they are not
     flexible: bool = False
 
     @property
     def known(self) -> bool:
-        return bool(self.days or self.parts or self.flexible)
+        return bool(self.slots or self.excluded or self.flexible)
+
+    @property
+    def days(self) -> frozenset[int]:
+        return frozenset().union(*(s.days for s in self.slots))
+
+    @property
+    def parts(self) -> frozenset[str]:
+        return frozenset().union(*(s.parts for s in self.slots))
 
 
 def _hour_part(hour: int) -> str:
     return "morning" if hour < 12 else "afternoon" if hour < 17 else "evening" if hour < 22 else "night"
 
 
-def read_availability(text: str, today: date | None = None) -> Availability:
-    """Weekdays and parts of day a text names ("nur am Wochenende", "Samstagabend", "ab 17 Uhr")."""
-    low = " " + text.lower() + " "
+def _slot(phrase: str, today: date | None) -> Slot:
+    """The weekdays and parts of day one phrase names ("Samstagabend", "unter der Woche ab 18 Uhr")."""
+    low = " " + phrase + " "
     days: set[int] = set()
     for day, words in WEEKDAYS.items():
         if any(re.search(rf"\b{w}", low) for w in words):
@@ -205,24 +234,48 @@ def read_availability(text: str, today: date | None = None) -> Availability:
         for word in ("morgen ", "tomorrow"):
             if re.search(rf"\b{word.strip()}\b(?!s| früh)", low):
                 days.add((today + timedelta(days=1)).weekday())
-    flexible = bool(FLEXIBLE.search(low))
-    return Availability(frozenset(days), frozenset(parts), flexible)
+    return Slot(frozenset(days), frozenset(parts))
+
+
+def read_availability(text: str, today: date | None = None) -> Availability:
+    """When a text says someone is available, phrase by phrase ("nur am Wochenende", "Samstagabend", "ab 17 Uhr",
+    "passt nachmittags auf, abends lieber nicht"). Days joined by "und" share the time of day that follows them
+    ("Montag und Dienstag abends")."""
+    low = text.lower()
+    slots: list[Slot] = []
+    excluded: list[Slot] = []
+    pieces = _PHRASE_BREAK.split(low)
+    joins = [bool(_JOINING.fullmatch(m.group(0))) for m in _PHRASE_BREAK.finditer(low)]
+    found = [(_slot(piece, today), bool(_NEGATION.search(_NOT_A_NEGATION.sub(" ", piece)))) for piece in pieces]
+    for i, (slot, negated) in enumerate(found):
+        if not (slot.days or slot.parts):
+            continue
+        if slot.days and not slot.parts and i + 1 < len(found) and joins[i]:
+            following = found[i + 1][0]
+            if following.days and following.parts:
+                slot = Slot(slot.days, following.parts)
+        (excluded if negated else slots).append(slot)
+    return Availability(tuple(dict.fromkeys(slots)), tuple(dict.fromkeys(excluded)), bool(FLEXIBLE.search(low)))
 
 
 def availability_fit(wanted: Availability, offered: Availability) -> str:
     """'fits', 'contradicts' or 'unknown': does what a person says about their time fit the wanted time?"""
-    if not wanted.known or not offered.known:
+    if not wanted.slots or not offered.known:
         return "unknown"
+    if any(w.overlaps(x) and _inside(w, x) for w in wanted.slots for x in offered.excluded):
+        return "contradicts"
     if offered.flexible:
         return "fits"
-    checks = []
-    if wanted.days and offered.days:
-        checks.append(bool(wanted.days & offered.days))
-    if wanted.parts and offered.parts:
-        checks.append(bool(wanted.parts & offered.parts))
-    if not checks:
+    if not offered.slots:
         return "unknown"
-    return "fits" if all(checks) else "contradicts"
+    return "fits" if any(w.overlaps(s) for w in wanted.slots for s in offered.slots) else "contradicts"
+
+
+def _inside(wanted: Slot, excluded: Slot) -> bool:
+    """The wanted time falls within what someone excludes ("abends lieber nicht" excludes "Mittwochabend", but
+    "nicht sonntags" does not exclude "am Wochenende")."""
+    return ((not excluded.days or bool(wanted.days) and wanted.days <= excluded.days)
+            and (not excluded.parts or bool(wanted.parts) and wanted.parts <= excluded.parts))
 
 
 # ---------------------------------------------------------------- a time said inside a query

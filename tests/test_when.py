@@ -65,6 +65,21 @@ def test_availability_against_saturday_evening(offered, verdict):
     assert availability_fit(wanted, read_availability(offered)) == verdict
 
 
+@pytest.mark.parametrize("offered, verdict", [
+    ("passt nachmittags auf, abends lieber nicht", "contradicts"),  # what someone does not do
+    ("babysits in the evenings and at weekends", "fits"),  # evenings on any day, or weekends
+    ("Babysitten am Wochenende, auch Samstagabend", "contradicts"),
+    ("Montag und Mittwoch abends", "fits"),  # the days share the time of day
+    ("kommt kurzfristig, aber nicht mittwochs", "contradicts"),
+    ("not on weekends, evenings are fine", "fits"),
+    ("auch abends, kein Problem", "fits"),  # "kein Problem" is no negation
+    ("nicht am Wochenende", "unknown"),  # says only when not; Wednesday is not excluded
+])
+def test_availability_phrase_by_phrase_against_wednesday_evening(offered, verdict):
+    wanted = read_availability("Mittwochabend", TODAY)
+    assert availability_fit(wanted, read_availability(offered)) == verdict
+
+
 def test_vormittags_is_not_midday_and_morgen_is_not_morning():
     assert read_availability("nur vormittags").parts == {"morning"}
     assert read_availability("morgen", TODAY).parts == set()
