@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -29,7 +30,7 @@ from .names import NameMatcher
 from .records import NeedSpec, PersonRecord
 from .search import Match, PieceOwners, Scope, Searcher
 from .text import query_clauses
-from .when import availability_fit, parse_when, read_availability, time_said
+from .when import availability_fit, parse_when, read_availability, time_said, without_time
 from .store import Store, int_list
 from .vector_file import VectorFile
 from .vector_index import DEFAULT_INDEX_TYPE, EXACT_INDEX_TYPE, IdFilter, VectorIndex, resolve_index_type
@@ -415,8 +416,14 @@ class Network:
         return results
 
     def _encode_queries(self, queries: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """The queries' vectors and, per query of several clauses, its clauses' vectors (one encoder call)."""
-        clauses = [query_clauses(q) for q in queries]
+        """The queries' vectors and, per query, the vectors of its parts that can name a need by themselves: its
+        clauses, and the query without the time it names (one encoder call)."""
+        clauses = []
+        for q in queries:
+            parts = query_clauses(q)
+            if time_said(q) and re.search(r"\w", without_time(q)):
+                parts.append(without_time(q))
+            clauses.append(parts)
         flat = list(queries) + [c for cs in clauses for c in cs]
         vectors = self.encoder.encode_texts(flat)
         parts, at = [], len(queries)

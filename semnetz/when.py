@@ -298,3 +298,9 @@ def time_said(query: str) -> str | None:
     """The days or times of day a query names ("Kind hat Fieber am Wochenende" -> "am Wochenende"), if any."""
     spans = [m.group(0).strip() for m in _TIME_PHRASE.finditer(query)]
     return " ".join(spans) or None
+
+
+def without_time(query: str) -> str:
+    """The query with the days and times it names taken out ("wer passt dienstags abends auf mein Kind auf" ->
+    "wer passt auf mein Kind auf"): what is needed, not when."""
+    return " ".join(_TIME_PHRASE.sub(" ", query).split())

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from semnetz.errors import InputError
-from semnetz.when import availability_fit, parse_when, read_availability, time_said
+from semnetz.when import availability_fit, parse_when, read_availability, time_said, without_time
 
 TODAY = date(2026, 11, 24)  # a Tuesday
 
@@ -102,3 +102,10 @@ def test_vormittags_is_not_midday_and_morgen_is_not_morning():
 ])
 def test_time_said_in_a_query(query, said):
     assert time_said(query) == said
+    if said is None:
+        assert without_time(query) == query
+
+
+def test_without_time_leaves_what_is_needed():
+    assert without_time("jemand, der dienstags abends auf mein Kind aufpasst") == "jemand, der auf mein Kind aufpasst"
+    assert without_time("need a plumber tomorrow morning") == "need a plumber"
