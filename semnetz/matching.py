@@ -16,12 +16,13 @@ from .errors import InputError
 from .graph import MAX_HOPS
 from .needs_store import NeedRow
 from .search import Scope, fit_per_person
+from .when import time_said
 
 PROPOSALS_PER_NEED = 3
 # A need and an offer are both partial descriptions ("suche größere Wohnung" / "4-Zimmer-Wohnung wird frei"),
 # and a proposal is a suggestion the user judges, so proposals go this much below the search minimum. Chosen on
 # the demo network's need/offer pairs: the right person ranked first or second for all 11, at fits 0.39-0.88.
-MATCH_SCORE_OFFSET = 0.05
+MATCH_SCORE_OFFSET = 0.10  # (0.45 with use-m3, as when it was chosen)
 MATCH_MARGIN = 0.15  # and within this of the best fit for that need
 
 
@@ -54,6 +55,12 @@ def open_needs(net, today: date | None = None) -> list[NeedRow]:
     return net.need_table.rows(status="open")
 
 
+def _time_of(need: NeedRow) -> str | None:
+    """The days or times of day a need names, in its text or its when ("Samstagabend", "diesen Samstag")."""
+    said = " ".join(t for t in (time_said(need.text), need.when and time_said(need.when)) if t)
+    return said or None
+
+
 def match_needs(net, k: int = PROPOSALS_PER_NEED, include_all: bool = False) -> list[Proposal]:
     """For every open need, the people whose offers fit it best (not the person in need themself)."""
     needs = open_needs(net)
@@ -61,11 +68,18 @@ def match_needs(net, k: int = PROPOSALS_PER_NEED, include_all: bool = False) -> 
         return []
     offers_index = net._index("offers")
     vectors = net.piece_vectors("needs", np.array([n.need_id for n in needs], dtype=np.int64))
-    scope, _ = net._scope(MAX_HOPS, (), None)
-    batch_scope = Scope(scope.allowed_pks, scope.allowed_items, scope.weight, scope.bonus, use_names=False,
-                        exclude_pks=[{n.person_pk} for n in needs])
     searcher = net._searcher(offers_index, use_names=False)
-    ranked = searcher.rank([n.text for n in needs], vectors, k, batch_scope)
+    # the days or times a need names ("Babysitter für Samstagabend", when "diesen Samstag") weigh availability,
+    # as in search; one ranking pass per distinct time
+    times = [_time_of(n) for n in needs]
+    ranked: list = [None] * len(needs)
+    for time in dict.fromkeys(times):
+        rows = [i for i, t in enumerate(times) if t == time]
+        scope, _ = net._scope(MAX_HOPS, (), time, strict=False)
+        batch_scope = Scope(scope.allowed_pks, scope.allowed_items, scope.weight, scope.bonus, use_names=False,
+                            exclude_pks=[{needs[i].person_pk} for i in rows], availability=scope.availability)
+        for i, matches in zip(rows, searcher.rank([needs[i].text for i in rows], vectors[rows], k, batch_scope)):
+            ranked[i] = matches
     proposals = []
     for need, matches in zip(needs, ranked):
         net._describe(matches, MAX_HOPS, {})

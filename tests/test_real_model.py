@@ -128,6 +128,9 @@ def test_flat_need_and_moving_mum_are_proposed(demo):
     assert ("n09", "n08") in pairs  # bigger flat <- her 4-room flat frees up
     assert ("n08", "n30") in pairs  # she needs movers <- Dennis with his Transporter
     assert ("n53", "n18") in pairs  # Babysitter Samstagabend <- babysits at weekends
+    # …and the time the need names weighs availability: Petra sits afternoons, "abends lieber nicht"
+    sitters = [p["offers"] for p in sorted(proposals, key=lambda p: -p["score"]) if p["needs"] == "n53"]
+    assert sitters.index("n57") < sitters.index("n40") if "n40" in sitters else "n57" in sitters
     assert "Mehmet Yılmaz needs" in demo("match").output
 
 
