@@ -459,7 +459,7 @@ class Network:
     def _service_people(self, bridge, index: VectorIndex) -> dict[int, dict[int, tuple[float, int]]]:
         """For each service, the people whose pieces best match one of its role names: pk -> (cosine, item id
         of that piece). Found with one FAISS batch over the role names; saved next to the index."""
-        from .services import BRIDGE_CANDIDATES
+        from .services import BRIDGE_CANDIDATES, ROLE_AT_HEAD_SIM
 
         if bridge is None or len(index) == 0:
             return {}
@@ -470,7 +470,7 @@ class Network:
         try:
             saved = json.loads(path.read_text())
             if (saved["generation"] == key[0] and saved["model"] == key[1] and saved["services"] == len(bridge.services)
-                    and saved.get("per_service") == BRIDGE_CANDIDATES and saved.get("format") == 2):
+                    and saved.get("per_service") == BRIDGE_CANDIDATES and saved.get("format") == 3):
                 nominees = {int(j): {int(pk): (score, item) for pk, score, item in people}
                             for j, people in saved["people"].items()}
                 self._nominees = (key, nominees)
@@ -493,11 +493,19 @@ class Network:
             for score, pk, item in zip(row_scores.tolist(), row_owners.tolist(), row_ids.tolist()):
                 if pk >= 0 and score > per_person.get(pk, (-1.0, 0))[0]:
                     per_person[pk] = (score, item)
+        # a piece that starts with a role's name ("Tischlermeister mit eigener Werkstatt") names that role, however
+        # much else the clause says
+        heads = bridge.one_word_roles()
+        for item, pk, word in self.store.pieces_headed_by(list(heads), SPACES["offers"], BRIDGE_CANDIDATES):
+            for j in heads[word]:
+                per_person = best.setdefault(j, {})
+                if ROLE_AT_HEAD_SIM > per_person.get(pk, (-1.0, 0))[0]:
+                    per_person[pk] = (ROLE_AT_HEAD_SIM, item)
         nominees = {j: dict(sorted(people.items(), key=lambda kv: -kv[1][0])[:BRIDGE_CANDIDATES])
                     for j, people in best.items()}
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps({"generation": key[0], "model": key[1], "services": len(bridge.services),
-                                   "per_service": BRIDGE_CANDIDATES, "format": 2,
+                                   "per_service": BRIDGE_CANDIDATES, "format": 3,
                                    "people": {j: [[pk, s, i] for pk, (s, i) in people.items()]
                                               for j, people in nominees.items()}}))
         tmp.replace(path)

@@ -37,6 +37,9 @@ BRIDGE_SERVICES = 2  # services considered per query
 BRIDGE_CANDIDATES = 50
 # A piece's cosine to a role counts only above this (any two texts here share ~0.2-0.3), rescaled to 0..1.
 BRIDGE_ROLE_BASELINE = 0.3
+# A piece whose first word is a role's name counts as this close to the role (a clause that goes on, as in
+# "Tischlermeister mit eigener Werkstatt im Hinterhof", is only ~0.6 close in cosine).
+ROLE_AT_HEAD_SIM = 0.95
 
 
 @dataclass
@@ -93,6 +96,15 @@ class ServiceBridge:
         except OSError:  # a read-only install still works, it just encodes again next time
             pass
         return cls(services, needs, roles.astype(np.float32), categories, category_vectors)
+
+    def one_word_roles(self) -> dict[str, list[int]]:
+        """Role names of one word (at least 4 letters), each with the services it belongs to."""
+        out: dict[str, list[int]] = {}
+        for j, service in enumerate(self.services):
+            for role in service["roles"]:
+                if len(role.split()) == 1 and len(role) >= 4 and j not in out.get(role, []):
+                    out.setdefault(role, []).append(j)
+        return out
 
     def services_for(self, query_vectors: np.ndarray, part_vectors: list[np.ndarray] | None = None) -> list[list[ServiceHit]]:
         """Per query, the services whose needs it resembles (best first, at most BRIDGE_SERVICES).

@@ -362,6 +362,23 @@ class Store:
         result = self.conn.execute(f"SELECT item_id, person_pk FROM items WHERE kind IN ({kinds_sql})").fetchnumpy()
         return np.asarray(result["item_id"], dtype=np.int64), np.asarray(result["person_pk"], dtype=np.int64)
 
+    def pieces_headed_by(self, words: list[str], kinds: tuple[str, ...], per_word: int) -> list[tuple[int, int, str]]:
+        """(item id, person pk, word) of the pieces of these kinds whose first word is one of these words, compared
+        lower-case without accents and punctuation ("Tischlermeister mit eigener Werkstatt" is headed by
+        "Tischlermeister"); at most per_word pieces per word."""
+        if not words:
+            return []
+        kinds_sql = ",".join(f"'{k}'" for k in kinds)  # our own constants
+
+        def key(column: str) -> str:
+            return f"regexp_replace(lower(strip_accents(split_part(trim({column}), ' ', 1))), '[^a-z0-9]', '', 'g')"
+
+        with registered(self.conn, "_heads", {"word": words}):
+            return self.conn.execute(
+                f"""SELECT i.item_id, i.person_pk, h.word FROM items i JOIN _heads h ON {key('i.text')} = {key('h.word')}
+                    WHERE i.kind IN ({kinds_sql})
+                    QUALIFY row_number() OVER (PARTITION BY h.word ORDER BY i.item_id) <= {int(per_word)}""").fetchall()
+
     def models_in_use(self) -> set[str]:
         return {r[0] for r in self.conn.execute("SELECT DISTINCT model FROM items").fetchall()}
 
