@@ -15,7 +15,7 @@ import numpy as np
 from .errors import InputError
 from .graph import MAX_HOPS
 from .needs_store import NeedRow
-from .search import Scope, fit_per_person
+from .search import fit_per_person
 from .when import time_said
 
 PROPOSALS_PER_NEED = 3
@@ -70,16 +70,9 @@ def match_needs(net, k: int = PROPOSALS_PER_NEED, include_all: bool = False) -> 
     vectors = net.piece_vectors("needs", np.array([n.need_id for n in needs], dtype=np.int64))
     searcher = net._searcher(offers_index, use_names=False)
     # the days or times a need names ("Babysitter für Samstagabend", when "diesen Samstag") weigh availability,
-    # as in search; one ranking pass per distinct time
-    times = [_time_of(n) for n in needs]
-    ranked: list = [None] * len(needs)
-    for time in dict.fromkeys(times):
-        rows = [i for i, t in enumerate(times) if t == time]
-        scope, _ = net._scope(MAX_HOPS, (), time, strict=False)
-        batch_scope = Scope(scope.allowed_pks, scope.allowed_items, scope.weight, scope.bonus, use_names=False,
-                            exclude_pks=[{needs[i].person_pk} for i in rows], availability=scope.availability)
-        for i, matches in zip(rows, searcher.rank([needs[i].text for i in rows], vectors[rows], k, batch_scope)):
-            ranked[i] = matches
+    # as in search
+    ranked, _ = net._rank_per_time(searcher, [n.text for n in needs], vectors, None, k, [_time_of(n) for n in needs],
+                                   MAX_HOPS, exclude=[{n.person_pk} for n in needs])
     proposals = []
     for need, matches in zip(needs, ranked):
         net._describe(matches, MAX_HOPS, {})

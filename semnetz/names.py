@@ -63,16 +63,19 @@ class NameMatcher:
         is_alias: list[bool] = []
         self._owner_lists = (owner_pks, is_alias)
         for pk, _, name, aliases in people:
-            self._add(fold(name), pk, name, "name")
-            if without_titles(fold(name)) != fold(name):
-                self._add(without_titles(fold(name)), pk, name, "name")
-            surname = without_titles(fold(name)).split()[-1:]
+            folded = fold(name)
+            plain = without_titles(folded)
+            self._add(folded, pk, name, "name")
+            if plain != folded:
+                self._add(plain, pk, name, "name")
+            surname = plain.split()[-1:]
             for alias in aliases or []:
-                self._add(fold(alias), pk, alias, "alias")
+                folded_alias = fold(alias)
+                self._add(folded_alias, pk, alias, "alias")
                 # a one-word alias is a first name people go by: "Jim" O'Connor for James O'Connor
-                if surname and len(fold(alias).split()) == 1 and fold(alias) != surname[0]:
-                    self._add(f"{fold(alias)} {surname[0]}", pk, f"{alias} ({name})", "alias")
-            for word in set(without_titles(fold(name)).split()):
+                if surname and folded_alias and " " not in folded_alias and folded_alias != surname[0]:
+                    self._add(f"{folded_alias} {surname[0]}", pk, f"{alias} ({name})", "alias")
+            for word in set(plain.split()):
                 if len(word) >= _MIN_NAME_WORD_CHARS and word_owners[word] <= MAX_PEOPLE_SHARING_NAME_WORD:
                     self._add(word, pk, name, "name")
 

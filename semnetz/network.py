@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -384,18 +384,13 @@ class Network:
             raise InputError(f"--hops must be from 1 to {MAX_HOPS}, got {hops}")
         index = self._index("offers")
         # a time said in the query ("Babysitter am Samstagabend") weighs availability like `when`, which wins
-        times = [when or time_said(q) for q in queries]
+        said = [time_said(q) for q in queries]
+        times = [when or t for t in said]
         searcher = self._searcher(index, use_names=mode == "hybrid", mode=mode)
-        vectors, parts = self._encode_queries(queries) if mode != "lexical" else (None, None)
-        ranked: list[list[Match]] = [[] for _ in queries]
-        verdicts: list[dict[int, str]] = [{} for _ in queries]
-        for time in dict.fromkeys(times):  # one ranking pass per distinct time (usually one for the batch)
-            rows = [i for i, t in enumerate(times) if t == time]
-            scope, availability = self._scope(hops, tuple(sorted(tags or ())), time, strict=time == when)
-            part = searcher.rank([queries[i] for i in rows], None if vectors is None else vectors[rows], k, scope,
-                                 None if parts is None else [parts[i] for i in rows])
-            for i, matches in zip(rows, part):
-                ranked[i], verdicts[i] = matches, availability
+        vectors, parts = self._encode_queries(queries, said, with_parts=mode == "hybrid") if mode != "lexical" \
+            else (None, None)
+        ranked, verdicts = self._rank_per_time(searcher, queries, vectors, parts, k, times, hops,
+                                               tuple(sorted(tags or ())), explicit=when)
         min_score = self.encoder.min_score if mode != "lexical" else 0.0
         results = []
         for query, matches, availability, time in zip(queries, ranked, verdicts, times):
@@ -415,22 +410,42 @@ class Network:
             self.store.log_many("search", details)
         return results
 
-    def _encode_queries(self, queries: list[str]) -> tuple[np.ndarray, list[np.ndarray]]:
-        """The queries' vectors and, per query, the vectors of its parts that can name a need by themselves: its
-        clauses, and the query without the time it names (one encoder call)."""
-        clauses = []
-        for q in queries:
+    def _encode_queries(self, queries: list[str], said: list[str | None], with_parts: bool
+                        ) -> tuple[np.ndarray, list[np.ndarray] | None]:
+        """The queries' vectors and (with_parts) per query the vectors of its parts that can name a need by
+        themselves: its clauses, and the query without the time it names (said); one encoder call."""
+        if not with_parts:
+            return self.encoder.encode_texts(queries), None
+        texts_of = []
+        for q, time in zip(queries, said):
             parts = query_clauses(q)
-            if time_said(q) and re.search(r"\w", without_time(q)):
-                parts.append(without_time(q))
-            clauses.append(parts)
-        flat = list(queries) + [c for cs in clauses for c in cs]
-        vectors = self.encoder.encode_texts(flat)
-        parts, at = [], len(queries)
-        for cs in clauses:
-            parts.append(vectors[at:at + len(cs)])
-            at += len(cs)
-        return vectors[:len(queries)], parts
+            rest = without_time(q) if time else ""
+            if re.search(r"\w", rest):
+                parts.append(rest)
+            texts_of.append(parts)
+        vectors = self.encoder.encode_texts(list(queries) + [t for texts in texts_of for t in texts])
+        bounds = np.cumsum([len(queries)] + [len(texts) for texts in texts_of])
+        return vectors[:len(queries)], [vectors[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+
+    def _rank_per_time(self, searcher: Searcher, texts: list[str], vectors: np.ndarray | None,
+                       parts: list[np.ndarray] | None, k: int, times: list[str | None], hops: int,
+                       tags: tuple[str, ...] = (), explicit: str | None = None,
+                       exclude: list[set[int]] | None = None) -> tuple[list[list[Match]], list[dict[int, str]]]:
+        """Rank each text with the availability of its time weighed, one ranking pass per distinct time (usually
+        one for the whole batch). explicit: a time the user gave (an error if it names no time); exclude: per
+        text, people never to return. Returns the matches and the availability verdicts per text."""
+        ranked: list[list[Match]] = [[] for _ in texts]
+        verdicts: list[dict[int, str]] = [{} for _ in texts]
+        for time in dict.fromkeys(times):
+            rows = [i for i, t in enumerate(times) if t == time]
+            scope, availability = self._scope(hops, tags, time, strict=time is not None and time == explicit)
+            if exclude is not None:
+                scope = replace(scope, use_names=False, exclude_pks=[exclude[i] for i in rows], factors={})
+            found = searcher.rank([texts[i] for i in rows], None if vectors is None else vectors[rows], k, scope,
+                                  None if parts is None else [parts[i] for i in rows])
+            for i, matches in zip(rows, found):
+                ranked[i], verdicts[i] = matches, availability
+        return ranked, verdicts
 
     def _searcher(self, index: VectorIndex, use_names: bool = True, mode: str = "hybrid") -> Searcher:
         bridge = self._service_bridge() if mode == "hybrid" else None
@@ -566,7 +581,7 @@ class Network:
                 verdicts[pk] = availability_fit(wanted, offered)
             return {pk: AVAILABILITY_FACTOR[verdicts[pk]] for pk in pks if pk in verdicts}
 
-        return Scope(scope.allowed_pks, scope.allowed_items, scope.weight, scope.bonus, availability=factors), verdicts
+        return replace(scope, availability=factors, factors={}), verdicts
 
     def _availability_of(self, pks: list[int]) -> dict:
         """What these people's text and offers say about when they are available (cached per person)."""

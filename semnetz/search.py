@@ -160,7 +160,7 @@ class Searcher:
             if scope.exclude_pks:
                 ranked = [(pk, share) for pk, share in ranked if pk not in scope.exclude_pks[q]]
             ranked = sorted(ranked, key=lambda kv: -scope.final(kv[0], kv[1]))[:k]
-            first = {pk: int(self.owners.items_of([pk])[0][0]) for pk, _ in ranked if len(self.owners.items_of([pk])[0])}
+            first = {pk: int(items[0]) for pk, _ in ranked if len(items := self.owners.items_of([pk])[0])}
             texts = self.owners.texts if self.owners.texts is not None else self.store.piece_texts(list(first.values()))
             out.append([Match(*self.people[pk], scope.final(pk, share),
                               *(texts[first[pk]] if pk in first else ("", "about")), pk, fit=share)

@@ -25,9 +25,7 @@ SERVICES_FILE = "services.jsonl"
 CACHE_FORMAT = 2  # bump when what is cached changes
 CATEGORIES_FILE = "categories.jsonl"  # hypernyms: "Handwerker" stands for Elektriker, Klempner, Tischler, …
 CATEGORY_MIN_SIM = 0.65  # a query must resemble a category's name this much to call for all its services
-CATEGORY_MARGIN = 0.05
-ROLE_SAID_SIM = 0.85  # a query that says a role's name word for word resembles that service this much
-ROLE_SAID_MIN_LENGTH = 4  # … and be at most this much closer to one of its services
+CATEGORY_MARGIN = 0.05  # … and be at most this much closer to one of its services
 BRIDGE_WEIGHT = 0.5
 BRIDGE_MIN_NEED_SIM = 0.5  # a query must resemble a service's needs at least this much
 BRIDGE_MIN_ROLE_SIM = 0.7  # … or name one of its roles this closely
@@ -109,8 +107,9 @@ class ServiceBridge:
     def services_for(self, query_vectors: np.ndarray, part_vectors: list[np.ndarray] | None = None) -> list[list[ServiceHit]]:
         """Per query, the services whose needs it resembles (best first, at most BRIDGE_SERVICES).
 
-        part_vectors: per query, the vectors of its clauses ("Unser Sohn zieht sich zurück, will nicht mehr in
-        die Schule"), if it has more than one: a clause that says a need plainly counts as much as the whole query.
+        part_vectors: per query, the vectors of its parts that can name a need by themselves (its clauses, "Unser
+        Sohn zieht sich zurück, will nicht mehr in die Schule"; the query without its time): a part that says a
+        need plainly counts as much as the whole query.
         """
         sims = query_vectors @ self.need_vectors.T
         if part_vectors is not None:
@@ -131,8 +130,8 @@ class ServiceBridge:
             for j in np.argsort(-best)[:BRIDGE_SERVICES]:
                 if best[j] < BRIDGE_MIN_NEED_SIM:
                     break
-                members = np.flatnonzero(self.need_service == j)
-                hits[int(j)] = ServiceHit(int(j), float(best[j]), self.need_text[members[np.argmax(row[members])]])
+                lo, hi = starts[j], (starts[j + 1] if j + 1 < len(starts) else len(row))  # the service's needs
+                hits[int(j)] = ServiceHit(int(j), float(best[j]), self.need_text[lo + int(np.argmax(row[lo:hi]))])
             if len(self.categories):
                 best_category = np.maximum.reduceat(category_row, self._category_starts)
                 # a hypernym stands for its services only when the query is (nearly) as close to it as to
@@ -144,9 +143,6 @@ class ServiceBridge:
                             hits[j] = ServiceHit(j, float(best_category[c]), self.categories[c]["category"])
             out.append(list(hits.values()))
         return out
-
-    def role_label(self, service: int) -> str:
-        return self.services[service]["service"]
 
 
 def _safe(name: str) -> str:

@@ -262,7 +262,7 @@ def availability_fit(wanted: Availability, offered: Availability) -> str:
     """'fits', 'contradicts' or 'unknown': does what a person says about their time fit the wanted time?"""
     if not wanted.slots or not offered.known:
         return "unknown"
-    if any(w.overlaps(x) and _inside(w, x) for w in wanted.slots for x in offered.excluded):
+    if any(_inside(w, x) for w in wanted.slots for x in offered.excluded):
         return "contradicts"
     if offered.flexible:
         return "fits"
