@@ -6,7 +6,7 @@ import math
 from dataclasses import dataclass
 
 from .errors import InputError
-from .importer import read_jsonl_objects, read_text
+from .ingest.readers import read_jsonl_objects, read_text
 
 
 @dataclass

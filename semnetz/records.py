@@ -180,3 +180,54 @@ def person_from_dict(data, source: str | None = None, line: int | None = None) -
         knows=_knows(data.get("knows"), source, line),
         via=_string(via, "'via'", source, line) or None if via is not None else None,
     )
+
+
+@dataclass
+class PersonEdit:
+    """A change to one person as a user states it: fields to set, lists to replace, or entries to add to or
+    remove from a list. The same for every front door (CLI options, Python, web)."""
+
+    name: str | None = None
+    text: str | None = None
+    via: str | None = None  # "" makes them a direct contact
+    offers: list[str] | None = None  # replaces the list
+    add_offers: list[str] = field(default_factory=list)
+    remove_offers: list[str] = field(default_factory=list)
+    aliases: list[str] | None = None
+    add_aliases: list[str] = field(default_factory=list)
+    needs: list[str] | None = None
+    add_needs: list[str] = field(default_factory=list)
+    tags: list[str] | None = None
+    phone: str | None = None
+    email: str | None = None
+
+    def changes(self, current: PersonRecord) -> dict:
+        """The changed fields in the import format; InputError if nothing would change or an entry to remove
+        is not there."""
+        changes: dict = {}
+        if self.name:
+            changes["name"] = self.name
+        if self.text is not None:
+            changes["text"] = self.text
+        if self.via is not None:
+            changes["via"] = self.via or None
+        if self.offers or self.add_offers or self.remove_offers:
+            base = list(self.offers) if self.offers else list(current.offers)
+            missing = [o for o in self.remove_offers if o not in base]
+            if missing:
+                raise InputError(f"{current.id} has no offer '{missing[0]}' (see 'semnetz show {current.id}')")
+            changes["offers"] = [o for o in base if o not in self.remove_offers] + list(self.add_offers)
+        if self.aliases or self.add_aliases:
+            changes["aliases"] = (list(self.aliases) if self.aliases else list(current.aliases)) + list(self.add_aliases)
+        if self.needs or self.add_needs:
+            base_needs = [{"text": n, "when": None} for n in self.needs] if self.needs else \
+                current.to_dict().get("needs", [])
+            changes["needs"] = list(base_needs) + list(self.add_needs)
+        if self.tags:
+            changes["tags"] = list(self.tags)
+        contact = {k: v for k, v in (("phone", self.phone), ("email", self.email)) if v}
+        if contact:
+            changes["contact"] = {**current.contact, **contact}
+        if not changes:
+            raise InputError("nothing to change: give at least one option (see 'semnetz edit --help')")
+        return changes

@@ -1,13 +1,14 @@
 """Every command through the CLI, the way a user runs it (fake encoder: fast, deterministic)."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
 
 from semnetz import Network
 from semnetz.cli import cli
-from semnetz.lexical import stem
+from semnetz.index.lexical import stem
 
 from .conftest import FAKE, SMALL_NETWORK, write_jsonl
 
@@ -118,20 +119,24 @@ def test_index_stays_consistent_with_store(run, small_network, semnetz_home):
     run("remove", "e4")
     run("add", "Lena Kraus", "--id", "e5", "--text", "Malerin, streicht Wohnungen", "--offer", "Tapezieren")
     with Network(home=semnetz_home) as net:
-        stored = {r[0] for r in net.store.conn.execute("SELECT item_id FROM items WHERE kind != 'need'").fetchall()}
-        index = net._index("offers")
-        assert set(index.ids().tolist()) == stored
+        with net.store.read() as tables:
+            stored = {r[0] for r in tables.conn.execute("SELECT item_id FROM items WHERE kind != 'need'").fetchall()}
+        view = net.view()
+        assert len(view.segments) > 1  # the writes after the import were published as deltas
+        assert set(view.items_of(view.live_pks())[0].tolist()) == stored
         before = [(m.id, round(m.score, 4)) for m in net.search("Boiler warten", k=5, include_all=True).matches]
     assert run("reindex").exit_code == 0
     with Network(home=semnetz_home) as net:
-        assert set(net._index("offers").ids().tolist()) == stored
+        view = net.view()
+        assert len(view.segments) == 1  # rebuilt whole
+        assert set(view.items_of(view.live_pks())[0].tolist()) == stored
         after = [(m.id, round(m.score, 4)) for m in net.search("Boiler warten", k=5, include_all=True).matches]
     assert after == before
 
 
 def test_index_is_rebuilt_from_store_when_file_is_lost(run, small_network, semnetz_home):
     run("import", small_network)
-    (semnetz_home / "index" / "offers.faiss").unlink()
+    shutil.rmtree(semnetz_home / "index")
     assert json_lines(run("plumbing", "--json", "-k", "1").output)[0]["id"] == "e3"
 
 
@@ -140,9 +145,9 @@ def test_model_change_reembeds_instead_of_mixing(run, small_network, semnetz_hom
     result = run("stats", "--json", "--model", "fake-other")
     result = run("plumbing", "--json", "-k", "1", "--model", "fake-other")
     assert json_lines(result.output)[0]["id"] == "e3"
-    with Network(home=semnetz_home) as net:
-        assert net.store.models_in_use() == {"fake-other"}
-        assert net.model_name == "fake-other" or net.store.get_meta("model") == "fake-other"
+    with Network(home=semnetz_home) as net, net.store.read() as tables:
+        assert tables.people.models_in_use() == {"fake-other"}
+        assert tables.get_meta("model") == "fake-other"
     log = json_lines(run("log", "--json", "--action", "reindex").output)
     assert "model changed from fake to fake-other" in log[-1]["detail"]["reason"]
 
@@ -178,7 +183,8 @@ def test_remove_deletes_everywhere_including_log_mentions(run, small_network, se
     log_text = run("log", "--json").output
     assert '"e3"' not in log_text
     with Network(home=semnetz_home) as net:
-        assert net.store.count("items", "WHERE person_pk NOT IN (SELECT pk FROM people)") == 0
+        with net.store.read() as tables:
+            assert tables.people.count_items_where("WHERE person_pk NOT IN (SELECT pk FROM people)") == 0
         assert "e3" not in {m.id for m in net.search("plumbing", k=10, include_all=True).matches}
     assert run("show", "e3").exit_code == 2
 
@@ -203,7 +209,7 @@ def test_stats(run, small_network):
     run("import", small_network)
     stats = json.loads(run("stats", "--json").output)
     assert (stats["people"], stats["offers"], stats["needs"], stats["about_clauses"]) == (4, 4, 1, 8)
-    assert stats["index_vectors"] == {"offers": 12, "needs": 1}
+    assert stats["index_vectors"] == {"offers": 12}  # needs are matched from the store, not indexed
     assert stats["model"] == "fake" and stats["index_type"] == "SQfp16"
     run("reindex")
     assert json.loads(run("stats", "--json").output)["last_reindex"] is not None
@@ -335,22 +341,13 @@ def test_ctrl_c_during_import_leaves_the_store_as_it_was(run, small_network, tmp
 
 def test_query_stemming_agrees_with_duckdb_fts(semnetz_home, small_network):
     """Query words are stemmed in Python (snowballstemmer); the index was stemmed by DuckDB FTS."""
+    from semnetz.index.lexical import load_fts
+
     with Network(home=semnetz_home) as net:
         net.import_file(small_network)
-        net._lexical_index()  # loads the FTS extension, which has DuckDB's stem()
         words = ["wasserhähne", "handwerker", "größere", "kinderärztin", "fahrräder", "straße", "übersetzung"]
-        duck = dict(net.store.conn.execute(
-            "SELECT w, stem(lower(strip_accents(w)), 'german') FROM unnest(?) t(w)", [words]).fetchall())
+        with net.store.read() as tables:
+            load_fts(tables.conn)  # DuckDB's stem(), which the postings were stemmed with
+            duck = dict(tables.conn.execute(
+                "SELECT w, stem(lower(strip_accents(w)), 'german') FROM unnest(?) t(w)", [words]).fetchall())
         assert [stem(w) for w in words] == [duck[w] for w in words]
-
-
-def test_remove_leaves_no_trace_in_derived_files(run, small_network, semnetz_home):
-    run("import", small_network)
-    run("Mark Thompson", "-k", "1")  # builds the name index, the full-text index and the nominations
-    run("remove", "e3")
-    index_dir = semnetz_home / "index"
-    for path in index_dir.iterdir():
-        if path.suffix in (".npz", ".json"):
-            assert b"Thompson" not in path.read_bytes(), path
-    with Network(home=semnetz_home) as net:
-        assert "Thompson" not in " ".join(r[0] for r in net.store.conn.execute("SELECT body FROM lexical_docs").fetchall())

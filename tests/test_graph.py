@@ -3,7 +3,10 @@
 import numpy as np
 import pytest
 
-from semnetz.graph import compute_reach, hop_factor
+from semnetz.rank.graph import compute_reach
+from semnetz.rank.weights import WEIGHTS
+
+hop_factor = WEIGHTS.hop_factor
 
 
 def edges(*triples):

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from semnetz.services import ServiceBridge
+from semnetz.index.services import ServiceBridge
 
 
 def unit(*xs):

@@ -1,9 +1,9 @@
-"""The FAISS wrapper (semnetz/vector_index.py): add, remove, reconstruct, filtered search, save/load."""
+"""The FAISS wrapper (semnetz/index/vectors.py): add, remove, reconstruct, filtered search, save/load."""
 
 import numpy as np
 import pytest
 
-from semnetz.vector_index import AUTO, IVF_MIN_VECTORS, VectorIndex, resolve_index_type
+from semnetz.index.vectors import AUTO, IVF_MIN_VECTORS, VectorIndex, resolve_index_type
 
 
 def unit_vectors(n, dim=32, seed=0):
@@ -52,21 +52,14 @@ def test_auto_index_type_by_size():
     assert resolve_index_type("Flat", 10**7) == "Flat"
 
 
-def test_outgrown():
-    from semnetz.vector_index import outgrown
-
-    assert outgrown("SQfp16", "IVF512,SQfp16")
-    assert not outgrown("IVF512,SQfp16", "IVF1024,SQfp16")
-    assert outgrown("IVF256,SQfp16", "IVF1024,SQfp16")
-    assert not outgrown("Flat", "Flat") and not outgrown("HNSW32,Flat", "IVF1024,SQfp16")
-
-
 def test_network_switches_index_type_as_it_grows(run, tmp_path, semnetz_home, monkeypatch):
-    from semnetz import Network, vector_index
+    from semnetz import Network
 
     from .conftest import write_jsonl
 
-    monkeypatch.setattr(vector_index, "IVF_MIN_VECTORS", 300)
+    from semnetz.index import vectors
+
+    monkeypatch.setattr(vectors, "IVF_MIN_VECTORS", 300)
     first = [{"id": f"a{i}", "name": f"A {i}", "offers": [f"Angebot {i}", f"Hilfe {i}"]} for i in range(50)]
     more = [{"id": f"b{i}", "name": f"B {i}", "offers": [f"Angebot {i} extra", f"Hilfe {i} extra"]} for i in range(400)]
     run("import", write_jsonl(tmp_path / "a.jsonl", first))
@@ -92,7 +85,16 @@ def test_compressed_index_rescored_from_the_vector_file_gives_exact_results(tmp_
         expected = [[(m.id, round(m.fit, 2)) for m in r.matches] for r in net.search_batch(queries, k=3, include_all=True)]
     with Network(home=pq_home, index_type="IVF1,PQ16x4") as net:
         net.import_dicts(people)
-        assert net._index("offers").lossy
+        assert net.view().lossy
         got = [[(m.id, round(m.fit, 2)) for m in r.matches] for r in net.search_batch(queries, k=3, include_all=True)]
     assert got == expected
-    assert (pq_home / "index" / "offers.f16").stat().st_size > 0
+    assert [f.stat().st_size for f in (pq_home / "index").glob("base-*/vectors.f16")][0] > 0
+
+
+def test_outgrown():
+    from semnetz.index.vectors import outgrown
+
+    assert outgrown("SQfp16", "IVF512,SQfp16")
+    assert not outgrown("IVF512,SQfp16", "IVF1024,SQfp16")
+    assert outgrown("IVF256,SQfp16", "IVF1024,SQfp16")
+    assert not outgrown("Flat", "Flat") and not outgrown("HNSW32,Flat", "IVF1024,SQfp16")

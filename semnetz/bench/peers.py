@@ -41,7 +41,7 @@ def _pieces(people: list[dict]) -> tuple[list[str], np.ndarray, list[str]]:
 def top_people(scores: np.ndarray, piece_rows: np.ndarray, owners: np.ndarray, ids: list[str], k: int = TOP) -> list[str]:
     """People ranked the way semnetz ranks them by vectors (best and second-best piece, see search.py),
     from the given (piece row, score) hits; with every piece given, this is the exact ranking."""
-    from ..search import fit_per_person
+    from ..rank.ranker import fit_per_person
 
     keep = piece_rows >= 0
     fits = fit_per_person(np.asarray(scores)[keep], owners[np.asarray(piece_rows)[keep]])
@@ -114,7 +114,7 @@ def run_peers(n_people: int = 2000, n_queries: int = 200, seed: int = 0, progres
         warm, exact = _time_queries(numpy_search, queries)
         # the exact fit of every person for every query, to judge the others' top 10 (ties between people
         # with identical texts make "the" top-10 ids ambiguous; a found person counts if they fit as well)
-        from ..search import fit_per_person
+        from ..rank.ranker import fit_per_person
 
         tenth_fit, exact_fit = [], []
         for q in queries:

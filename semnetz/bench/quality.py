@@ -13,7 +13,7 @@ from pathlib import Path
 from ..encoders import known_encoders
 from ..errors import SemnetzError
 from ..evaluation import per_query_metrics, read_queries
-from ..importer import read_people
+from ..ingest.readers import read_people
 from ..network import Network
 from .stats import bootstrap_ci
 

@@ -20,10 +20,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ..network import TRAINING_SAMPLE, Network
+from ..index.segment import TRAINING_SAMPLE
+from ..network import Network
 from ..records import person_from_dict
 from ..synthetic import generate_people, generate_queries
-from ..vector_index import EXACT_INDEX_TYPE, IVF_NPROBE, VectorIndex
+from ..index.vectors import EXACT_INDEX_TYPE, IVF_NPROBE, VectorIndex
 
 IMPORT_CHUNK = 20_000
 THROUGHPUT_SAMPLE = 3_000
@@ -81,13 +82,13 @@ def _recall(exact: np.ndarray, tenth: np.ndarray, row_of: dict, found: list[list
 
 def compare_index_types(net: Network, query_vectors: np.ndarray, workdir: Path, types: list[str] | None,
                         progress) -> dict:
-    all_ids, _ = net.store.piece_owners(("about", "offer", "offer_part"))
+    view = net.view()
+    all_ids, _ = view.items_of(view.live_pks())
     total = len(all_ids)
     ids = np.sort(all_ids)
     if total > MAX_IN_MEMORY_VECTORS:  # a sample keeps the comparison itself within memory
         ids = np.sort(np.random.default_rng(0).choice(ids, MAX_IN_MEMORY_VECTORS, replace=False))
-    index_now = net._index("offers")
-    vectors = net._vector_file("offers", index_now.dim).read(ids)  # the network's own full vectors
+    vectors = view.vectors_of(ids)  # the network's own full vectors
     sampled = total if len(ids) < total else None
     exact = query_vectors @ vectors.T
     # the 10th best exact score per query: a found piece counts if it scores at least that (ties between
@@ -131,7 +132,7 @@ def run_speed(n_people: int, seed: int = 0, n_queries: int = 200, index_types: l
         people = generate_people(n_people, seed=seed)
         queries = generate_queries(n_queries, seed=seed)
         with Network(home=home_path) as net:
-            reuse = net.store.count("people") == n_people
+            reuse = net.view().people_count == n_people
             indexing = None if reuse else measure_indexing(net, people, progress)
             query_vectors = net.encoder.encode_texts(queries)
             stats = net.stats()

@@ -52,7 +52,7 @@ def pipeline(home: str, queries_file: str) -> dict:
 def index(index_file: str, queries_file: str, k: str) -> dict:
     import numpy as np
 
-    from ..vector_index import VectorIndex
+    from ..index.vectors import VectorIndex
     from .stats import peak_rss_mb
 
     loaded = VectorIndex.load(index_file)

@@ -1,7 +1,8 @@
-"""The FAISS index: integer item ids (the store's items.item_id) to unit vectors, searched by inner product.
+"""The vector index: integer item ids (the store's items.item_id) to unit vectors, searched by inner product.
 
-The index is a cache of the store: it is saved next to a small JSON file naming the store generation and
-model it was built from, and rebuilt from the store's vectors whenever those do not match.
+The one implementation is FAISS; the view (index/view.py) needs only add / remove / search with allowed ids /
+reconstruct / save / load, so another engine could stand in. A saved index is opened memory-mapped, so a
+search in a new process reads only the pages it touches and processes share them.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import faiss
 import numpy as np
+
+from ..config import FILE_MODE, usable_cores
 
 # Brute-force search over fp16 copies of the vectors: every vector is compared (no approximation in which
 # vectors are looked at), at half the memory traffic of "Flat" and with faiss' fp16 SIMD kernels; measured here
@@ -48,12 +51,6 @@ class IdFilter:
         np.bitwise_or.at(bits, ids >> 3, (1 << (ids & 7)).astype(np.uint8))
         self._bits = bits  # must outlive the selector, which points into it
         self.selector = faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits))  # n is in bytes
-
-
-def _cores() -> int:
-    from .encoders import usable_cores
-
-    return usable_cores()
 
 
 def resolve_index_type(index_type: str, n_vectors: int, dim: int = 512) -> str:
@@ -174,7 +171,7 @@ class VectorIndex:
         if len(self) == 0:
             n = len(queries)
             return np.zeros((n, 0), dtype=np.float32), np.zeros((n, 0), dtype=np.int64)
-        faiss.omp_set_num_threads(_cores() if len(queries) >= MULTITHREAD_MIN_QUERIES else 1)
+        faiss.omp_set_num_threads(usable_cores() if len(queries) >= MULTITHREAD_MIN_QUERIES else 1)
         if allowed_ids is None:
             return self.index.search(queries, k)
         id_filter = allowed_ids if isinstance(allowed_ids, IdFilter) else IdFilter(allowed_ids)
@@ -196,18 +193,21 @@ class VectorIndex:
         meta_path.unlink(missing_ok=True)  # an index without its meta is never trusted
         tmp = path.with_suffix(path.suffix + ".tmp")
         faiss.write_index(self.index, str(tmp))
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
         tmp_meta = meta_path.with_suffix(".json.tmp")
         tmp_meta.write_text(json.dumps({**meta, "dim": self.dim, "index_type": self.index_type, "count": len(self)}))
+        os.chmod(tmp_meta, FILE_MODE)
         os.replace(tmp_meta, meta_path)
 
     @classmethod
-    def load(cls, path: Path) -> tuple["VectorIndex", dict] | None:
-        """The saved index and its meta, or None when either file is missing or unreadable."""
+    def load(cls, path: Path, mmap: bool = False) -> tuple["VectorIndex", dict] | None:
+        """The saved index and its meta, or None when either file is missing or unreadable. mmap: the codes stay
+        in the file (read-only: search and reconstruct, no add or remove)."""
         path = Path(path)
         try:
             meta = json.loads(path.with_suffix(".json").read_text())
-            index = faiss.read_index(str(path))
+            index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC if mmap else 0)
         except (OSError, ValueError, RuntimeError):
             return None
         if int(index.ntotal) != meta.get("count"):

@@ -7,9 +7,9 @@ needs people bring to them. A query that resembles a service's needs earns each 
     bridge = max over the query's top services j of  need_sim_j(query) × role_sim_j(person)
 
 where need_sim_j is the query's best cosine to one of service j's needs (counted from BRIDGE_MIN_NEED_SIM) and
-role_sim_j the person's best piece's cosine to one of the service's role names, counted above
-BRIDGE_ROLE_BASELINE and rescaled to 0..1. The search adds BRIDGE_WEIGHT × bridge
-to a person's fit. Encoded needs and roles are cached per encoder under models/cache/.
+role_sim_j the person's best piece's cosine to one of the service's role names (rank/weights.py rescales it and
+weighs the bridge in the fit). Which people hold a role is worked out when the view is built (nominations,
+below), so a search only looks them up. Encoded needs and roles are cached per encoder in the user cache dir.
 """
 
 from __future__ import annotations
@@ -26,15 +26,12 @@ CACHE_FORMAT = 2  # bump when what is cached changes
 CATEGORIES_FILE = "categories.jsonl"  # hypernyms: "Handwerker" stands for Elektriker, Klempner, Tischler, …
 CATEGORY_MIN_SIM = 0.65  # a query must resemble a category's name this much to call for all its services
 CATEGORY_MARGIN = 0.05  # … and be at most this much closer to one of its services
-BRIDGE_WEIGHT = 0.5
 BRIDGE_MIN_NEED_SIM = 0.5  # a query must resemble a service's needs at least this much
 BRIDGE_MIN_ROLE_SIM = 0.7  # … or name one of its roles this closely
 BRIDGE_SERVICES = 2  # services considered per query
 # People nominated per service: those whose pieces best match one of its role names (found once per change
 # of the network); only they get a bridge score.
 BRIDGE_CANDIDATES = 50
-# A piece's cosine to a role counts only above this (any two texts here share ~0.2-0.3), rescaled to 0..1.
-BRIDGE_ROLE_BASELINE = 0.3
 # A piece whose first word is a role's name counts as this close to the role (a clause that goes on, as in
 # "Tischlermeister mit eigener Werkstatt im Hinterhof", is only ~0.6 close in cosine).
 ROLE_AT_HEAD_SIM = 0.95
@@ -66,7 +63,10 @@ class ServiceBridge:
         self._role_starts = np.searchsorted(self.role_service, np.arange(len(services)))
 
     @classmethod
-    def load(cls, encoder, models_dir: Path, cache_dir: Path) -> "ServiceBridge | None":
+    def load(cls, encoder, models_dir: Path | None = None, cache_dir: Path | None = None) -> "ServiceBridge | None":
+        from ..config import cache_dir as user_cache_dir, models_dir as package_models_dir
+
+        models_dir = models_dir or package_models_dir()
         path = models_dir / SERVICES_FILE
         if not path.exists():
             return None
@@ -76,22 +76,22 @@ class ServiceBridge:
         raw_categories = category_path.read_bytes() if category_path.exists() else b""
         categories = [json.loads(line) for line in raw_categories.decode("utf-8").splitlines() if line.strip()]
         digest = hashlib.sha1(raw + raw_categories + f"{encoder.name}/{CACHE_FORMAT}".encode()).hexdigest()[:12]
-        cache = cache_dir / f"services-{_safe(encoder.name)}-{digest}.npz"
         try:
+            cache = (cache_dir or user_cache_dir()) / f"services-{_safe(encoder.name)}-{digest}.npz"
             with np.load(cache) as z:
                 return cls(services, z["needs"], z["roles"], categories, z["categories"])
-        except (OSError, ValueError, KeyError):
+        except (OSError, ValueError, KeyError):  # not cached yet (or no cache directory: encode every time)
             pass
         category_vectors = (encoder.encode_texts([n for c in categories for n in c["names"]]) if categories
                             else np.zeros((0, encoder.dim), np.float32))
         needs = encoder.encode_texts([n for s in services for n in s["needs"]])
         roles = encoder.encode_texts([r for s in services for r in s["roles"]])
         try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
+            cache = (cache_dir or user_cache_dir()) / f"services-{_safe(encoder.name)}-{digest}.npz"
             tmp = cache.with_suffix(".tmp.npz")
             np.savez(tmp, needs=needs, roles=roles.astype(np.float32), categories=category_vectors)
             tmp.replace(cache)
-        except OSError:  # a read-only install still works, it just encodes again next time
+        except OSError:  # a read-only cache still works, it just encodes again next time
             pass
         return cls(services, needs, roles.astype(np.float32), categories, category_vectors)
 

@@ -35,9 +35,7 @@ def _why_width(fixed_chars: int) -> int:
 
 
 def _reach_label(m) -> str:
-    if len(m.path) <= 2:
-        return "direct"
-    return f"via {m.how.split(' to introduce you to ')[0].removeprefix('ask ')}"
+    return "direct" if m.introducer is None else f"via {m.introducer.name}"
 
 
 def matches_table(matches) -> str:
@@ -49,18 +47,18 @@ def matches_table(matches) -> str:
         when = {"fits": " [time fits]", "contradicts": " [time does not fit]"}.get(m.availability or "", "")
         row.insert(3, shorten(label + m.why, width) + when)
     out = table(rows, ["#", "name", "score", "why", "reach", "id"])
-    intros = [f"  {m.name}: {m.how}" for m in matches if len(m.path) > 2]
+    intros = [f"  {m.name}: {m.how}" for m in matches if m.introducer is not None]
     return out + ("\n\nHow to reach them:\n" + "\n".join(intros) if intros else "")
 
 
-def nothing_fits(result, min_score: float, network_empty: bool = False) -> str:
+def nothing_fits(result) -> str:
     best = result.best_below_threshold
-    if network_empty:
+    if result.network_size == 0:
         return "Nobody in your network yet. Import people first: semnetz import FILE"
     if best is None:
         return f'Nobody in your network fits "{result.query}".'
     return (f'Nobody in your network fits "{result.query}" well (closest: {best.name}, score {best.score:.2f}, '
-            f"below {min_score:.2f}). Use --all to see everyone ranked anyway.")
+            f"below {result.min_score:.2f}). Use --all to see everyone ranked anyway.")
 
 
 def person_text(record) -> str:

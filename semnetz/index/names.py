@@ -5,12 +5,11 @@ from __future__ import annotations
 import math
 from collections import Counter
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from .text import fold
+from ..text import fold
 
 # rapidfuzz ratio (0-100) from which a name counts as meant; 85 lets one or two typos through in a
 # name of ordinary length while "Emma" does not find "Emil".
@@ -79,47 +78,54 @@ class NameMatcher:
                 if len(word) >= _MIN_NAME_WORD_CHARS and word_owners[word] <= MAX_PEOPLE_SHARING_NAME_WORD:
                     self._add(word, pk, name, "name")
 
-        # Index each key under the first letters of each of its words, so a query is compared only with keys
-        # that share a word start with it (a typo in the first PREFIX_CHARS letters of every word is missed).
+        self._owner_pk = np.array(self._owner_lists[0], dtype=np.int64)  # arrays: compact for millions of keys
+        self._is_alias = np.array(self._owner_lists[1], dtype=bool)
+        del self._owner_lists
+        self._index_keys()
+
+    def _index_keys(self) -> None:
+        """Index each key under the first letters of each of its words, so a query is compared only with keys
+        that share a word start with it (a typo in the first PREFIX_CHARS letters of every word is missed)."""
         prefixes: dict[str, int] = {}
         pairs: list[tuple[int, int]] = []
         for key_index, key in enumerate(self._keys):
             for word in set(key.split()):
                 pairs.append((prefixes.setdefault(word[:PREFIX_CHARS], len(prefixes)), key_index))
-        self._owner_pk = np.array(self._owner_lists[0], dtype=np.int64)  # arrays: compact for millions of keys
-        self._is_alias = np.array(self._owner_lists[1], dtype=bool)
-        del self._owner_lists
         pairs_array = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
         self._prefix_ids = prefixes
         self._bucket_keys = pairs_array[:, 1]
-        bounds = np.searchsorted(pairs_array[:, 0], np.arange(len(prefixes) + 1))
-        self._bucket_bounds = bounds
+        self._bucket_bounds = np.searchsorted(pairs_array[:, 0], np.arange(len(prefixes) + 1))
         self._key_lengths = np.array([len(k) for k in self._keys], dtype=np.int32)
 
-    # ---- saved next to the index: folding millions of names takes seconds, loading them a fraction ----
-    def save(self, path: Path, generation: int) -> None:
+    def without(self, pks: np.ndarray) -> "NameMatcher":
+        """A matcher without these people's names and aliases."""
+        keep = ~np.isin(self._owner_pk, pks)
+        if keep.all():
+            return self
+        rows = np.flatnonzero(keep).tolist()
+        matcher = NameMatcher()
+        matcher._keys = [self._keys[i] for i in rows]
+        matcher._written = [self._written[i] for i in rows]
+        matcher._owner_pk, matcher._is_alias = self._owner_pk[keep], self._is_alias[keep]
+        matcher._index_keys()
+        return matcher
+
+    # ---- saved in the view: folding millions of names takes seconds, loading them a fraction ----
+    def arrays(self) -> dict[str, np.ndarray]:
         prefixes = sorted(self._prefix_ids, key=self._prefix_ids.get)
-        tmp = path.with_name(path.stem + ".tmp.npz")
-        np.savez(tmp, generation=np.array([generation]), owner_pk=self._owner_pk, is_alias=self._is_alias,
-                 bucket_keys=self._bucket_keys, bucket_bounds=self._bucket_bounds, key_lengths=self._key_lengths,
-                 keys=_blob(self._keys), written=_blob(self._written), prefixes=_blob(prefixes))
-        tmp.replace(path)
+        return {"owner_pk": self._owner_pk, "is_alias": self._is_alias, "bucket_keys": self._bucket_keys,
+                "bucket_bounds": self._bucket_bounds, "key_lengths": self._key_lengths, "keys": _blob(self._keys),
+                "written": _blob(self._written), "prefixes": _blob(prefixes)}
 
     @classmethod
-    def load(cls, path: Path, generation: int) -> "NameMatcher | None":
-        try:
-            with np.load(path) as z:
-                if int(z["generation"][0]) != generation:
-                    return None
-                matcher = cls()
-                matcher._owner_pk, matcher._is_alias = z["owner_pk"], z["is_alias"]
-                matcher._bucket_keys, matcher._bucket_bounds = z["bucket_keys"], z["bucket_bounds"]
-                matcher._key_lengths = z["key_lengths"]
-                matcher._keys, matcher._written = _unblob(z["keys"]), _unblob(z["written"])
-                matcher._prefix_ids = {p: i for i, p in enumerate(_unblob(z["prefixes"]))}
-                return matcher
-        except (OSError, KeyError, ValueError):
-            return None
+    def load(cls, z) -> "NameMatcher":
+        matcher = cls()
+        matcher._owner_pk, matcher._is_alias = z["owner_pk"], z["is_alias"]
+        matcher._bucket_keys, matcher._bucket_bounds = z["bucket_keys"], z["bucket_bounds"]
+        matcher._key_lengths = z["key_lengths"]
+        matcher._keys, matcher._written = _unblob(z["keys"]), _unblob(z["written"])
+        matcher._prefix_ids = {p: i for i, p in enumerate(_unblob(z["prefixes"]))}
+        return matcher
 
     def _candidates(self, folded: str) -> np.ndarray:
         """Keys sharing a word start with the query; very common starts ("mam" of "Mama") only if nothing else."""
@@ -149,7 +155,7 @@ class NameMatcher:
     def match(self, query: str, limit: int = 10) -> list[NameHit]:
         """People whose name or alias the query is, best first; at most one hit per person."""
         folded = without_titles(fold(query)) or fold(query)
-        if not folded or not self._keys:
+        if not folded or not len(self._keys):
             return []
         share = NAME_MATCH_MIN_RATIO / 100
         candidates = self._candidates(folded)

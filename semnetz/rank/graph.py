@@ -1,11 +1,9 @@
 """Who can reach whom: paths from "me" (the user) through who-knows-whom, up to 3 hops.
 
 Everyone imported without "via" is a direct contact (1 hop). Each further hop multiplies a person's reach by
-
-    hop_factor(strength) = HOP_BASE + HOP_STRENGTH_WEIGHT * strength     (0.75 .. 0.95; strength unsaid: 0.5)
-
-and the path kept for a person is the one with the highest reach within the hop limit. Computed for the whole
-network at once (a few vectorised passes over the edge list) and cached until the network changes.
+Weights.hop_factor(strength) (0.75 .. 0.95; strength unsaid: 0.5), and the path kept for a person is the one
+with the highest reach within the hop limit. Computed for the whole network at once (a few vectorised passes
+over the edge list), once per view.
 """
 
 from __future__ import annotations
@@ -14,16 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-ME = "me"
-MAX_HOPS = 3
-DEFAULT_HOPS = 2
-HOP_BASE = 0.75
-HOP_STRENGTH_WEIGHT = 0.2
-DEFAULT_STRENGTH = 0.5
-
-
-def hop_factor(strength):
-    return HOP_BASE + HOP_STRENGTH_WEIGHT * strength
+from ..limits import MAX_HOPS
+from ..results import PathStep
+from .weights import WEIGHTS, Weights
 
 
 @dataclass
@@ -52,13 +43,14 @@ class Reach:
         return out[::-1]
 
 
-def compute_reach(n_pks: int, direct_pks: np.ndarray, edges: tuple[np.ndarray, np.ndarray, np.ndarray]) -> Reach:
+def compute_reach(n_pks: int, direct_pks: np.ndarray, edges: tuple[np.ndarray, np.ndarray, np.ndarray],
+                  weights: Weights = WEIGHTS) -> Reach:
     """edges: (from_pk, to_pk, strength with NaN for unsaid), used in both directions."""
     src, dst, strength = edges
-    strength = np.where(np.isnan(strength), DEFAULT_STRENGTH, strength)
+    strength = np.where(np.isnan(strength), weights.default_strength, strength)
     a = np.concatenate([src, dst]).astype(np.int64)
     b = np.concatenate([dst, src]).astype(np.int64)
-    factor = hop_factor(np.concatenate([strength, strength]))
+    factor = weights.hop_factor(np.concatenate([strength, strength]))
     size = n_pks + 1
     direct = np.zeros(size, dtype=bool)
     direct[direct_pks] = True
@@ -83,3 +75,31 @@ def compute_reach(n_pks: int, direct_pks: np.ndarray, edges: tuple[np.ndarray, n
         pred.append(current_pred)
         hops.append(current_hops)
     return Reach(direct, reach, pred, hops)
+
+
+class RelationLabels:
+    """(from, to) -> relation, as sorted integer keys and small codes (a million links take a few MB)."""
+
+    def __init__(self, from_pk: np.ndarray, to_pk: np.ndarray, relations: list[str]):
+        keys = (from_pk << 32) | to_pk
+        order = np.argsort(keys)
+        self._keys = keys[order]
+        self._names, codes = np.unique(np.array(relations, dtype=object).astype(str), return_inverse=True)
+        self._codes = codes[order].astype(np.int32)
+
+    def get(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
+        if not pairs or len(self._keys) == 0:
+            return {}
+        wanted = np.array([(a << 32) | b for a, b in pairs], dtype=np.int64)
+        at = np.clip(np.searchsorted(self._keys, wanted), 0, len(self._keys) - 1)
+        found = self._keys[at] == wanted
+        return {pair: str(self._names[self._codes[i]]) for pair, i, ok in zip(pairs, at.tolist(), found.tolist())
+                if ok and self._names[self._codes[i]]}
+
+
+def path_steps(pks: list[int], names, labels: RelationLabels) -> list[PathStep]:
+    """The people on a path (pks from the user's contact to the person) as steps, each with who they are to the
+    one before ("Bruder"). names(pk) -> (id, name)."""
+    relations = labels.get(list(zip(pks, pks[1:]))) if len(pks) > 1 else {}
+    return [PathStep(*names(b), relations.get((a, b)) if a is not None else None)
+            for a, b in zip([None] + pks[:-1], pks)]

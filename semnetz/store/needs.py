@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 
-from .store import int_list, registered
+from ..results import NeedRow
+
+from .people import int_list, registered
 
 NEED_STATUSES = ("open", "matched", "fulfilled", "expired")
-
-
-@dataclass
-class NeedRow:
-    need_id: int  # the item id of the need's text
-    person_pk: int
-    person_id: str
-    person_name: str
-    text: str
-    when: str | None
-    due_from: date | None
-    due_until: date | None
-    status: str
-
-    def to_json(self) -> dict:
-        return {"need_id": self.need_id, "by": self.person_id, "name": self.person_name, "need": self.text,
-                "when": self.when, "from": self.due_from.isoformat() if self.due_from else None,
-                "until": self.due_until.isoformat() if self.due_until else None, "status": self.status}
 
 
 class NeedTable:
@@ -105,17 +88,12 @@ class NeedTable:
             ["helped" if helped else "not_helped", datetime.now(), need_id, person_pk],
         )
 
-    def helped_counts(self) -> dict[int, int]:
-        """person pk -> how many introductions they helped in."""
+    def whens(self, item_ids: list[int]) -> dict[int, str | None]:
+        """need id -> its when as written."""
+        if not item_ids:
+            return {}
         return dict(self.conn.execute(
-            "SELECT person_pk, count(*) FROM intros WHERE status = 'helped' GROUP BY person_pk"
-        ).fetchall())
-
-    def intro_status(self, need_id: int, person_pk: int) -> str | None:
-        row = self.conn.execute(
-            "SELECT status FROM intros WHERE need_item_id = ? AND person_pk = ?", [need_id, person_pk]
-        ).fetchone()
-        return row[0] if row else None
+            f"SELECT item_id, when_text FROM needs WHERE item_id IN {int_list(item_ids)}").fetchall())
 
     def remove_person(self, pk: int, need_ids: list[int]) -> None:
         self.conn.execute("DELETE FROM intros WHERE person_pk = ?", [pk])

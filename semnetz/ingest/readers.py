@@ -7,8 +7,8 @@ import io
 import json
 from pathlib import Path
 
-from .errors import InputError
-from .records import PersonRecord, person_from_dict
+from ..errors import InputError
+from ..records import PersonRecord, person_from_dict
 
 # CSV columns; list columns hold several values separated by ';'.
 CSV_LIST_COLUMNS = ("aliases", "offers", "needs", "tags")

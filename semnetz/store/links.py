@@ -7,7 +7,7 @@ from datetime import datetime
 
 import numpy as np
 
-from .store import registered
+from .people import registered
 
 
 @dataclass
@@ -74,35 +74,19 @@ class LinkTable:
         ).fetchall()
         return [Link(*r) for r in rows]
 
-    def labels(self) -> "RelationLabels":
-        """Every link's relation, for naming the steps of a path without a query per search."""
-        result = self.conn.execute(
-            "SELECT from_pk, to_pk, coalesce(relation, '') AS relation FROM edges").fetchnumpy()
-        return RelationLabels(np.asarray(result["from_pk"], np.int64), np.asarray(result["to_pk"], np.int64),
-                              list(result["relation"]))
+    def edges(self, touching: list[int] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
+        """(from_pk, to_pk, strength with NaN where unsaid, relation or '') of every link, or of the links that
+        touch these people."""
+        only = "" if touching is None else "WHERE from_pk IN (SELECT pk FROM _pks) OR to_pk IN (SELECT pk FROM _pks)"
+        if touching is not None and not len(touching):
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float64), []
+        import pyarrow as pa
 
-    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(from_pk, to_pk, strength with NaN where unsaid) of every link."""
-        result = self.conn.execute("SELECT from_pk, to_pk, coalesce(strength, 'NaN'::DOUBLE) AS s FROM edges").fetchnumpy()
+        columns = "from_pk, to_pk, coalesce(strength, 'NaN'::DOUBLE) AS s, coalesce(relation, '') AS r"
+        if touching is None:
+            result = self.conn.execute(f"SELECT {columns} FROM edges ORDER BY from_pk, to_pk").fetchnumpy()
+        else:
+            with registered(self.conn, "_pks", {"pk": pa.array(np.asarray(touching, dtype=np.int32))}):
+                result = self.conn.execute(f"SELECT {columns} FROM edges {only} ORDER BY from_pk, to_pk").fetchnumpy()
         return (np.asarray(result["from_pk"], np.int64), np.asarray(result["to_pk"], np.int64),
-                np.asarray(result["s"], np.float64))
-
-
-class RelationLabels:
-    """(from, to) -> relation, as sorted integer keys and small codes (a million links take a few MB)."""
-
-    def __init__(self, from_pk: np.ndarray, to_pk: np.ndarray, relations: list[str]):
-        keys = (from_pk << 32) | to_pk
-        order = np.argsort(keys)
-        self._keys = keys[order]
-        self._names, codes = np.unique(np.array(relations, dtype=object).astype(str), return_inverse=True)
-        self._codes = codes[order].astype(np.int32)
-
-    def get(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
-        if not pairs or len(self._keys) == 0:
-            return {}
-        wanted = np.array([(a << 32) | b for a, b in pairs], dtype=np.int64)
-        at = np.clip(np.searchsorted(self._keys, wanted), 0, len(self._keys) - 1)
-        found = self._keys[at] == wanted
-        return {pair: str(self._names[self._codes[i]]) for pair, i, ok in zip(pairs, at.tolist(), found.tolist())
-                if ok and self._names[self._codes[i]]}
+                np.asarray(result["s"], np.float64), [str(r) for r in result["r"]])

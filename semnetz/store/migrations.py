@@ -91,13 +91,48 @@ def m002_links_need_dates_intros(conn):
     )
 
 
-def apply_migrations(conn) -> list[str]:
-    """Apply every migration not yet recorded; returns the names applied."""
+@migration
+def m003_view_journal(conn):
+    # Searches read a published view (index/view.py) instead of DuckDB's full-text index: drop the old one.
+    conn.execute("DROP SCHEMA IF EXISTS fts_main_lexical_docs CASCADE")
+    conn.execute("DROP TABLE IF EXISTS lexical_docs")
+    conn.execute("DELETE FROM meta WHERE key = 'lexical_generation'")
+    # What a write changed, until the view reflects it (so a crash between commit and publishing is caught up).
+    conn.execute(
+        """CREATE TABLE view_journal (
+            pk INTEGER NOT NULL,
+            what VARCHAR NOT NULL          -- 'person' (their record or pieces) | 'edges' (their links)
+        )"""
+    )
+
+
+def _applied(conn) -> list[str]:
+    try:
+        return [row[0] for row in conn.execute("SELECT name FROM migrations").fetchall()]
+    except Exception:  # a fresh file: no migrations table yet
+        return []
+
+
+def pending_migrations(conn) -> list[str]:
+    done = set(_applied(conn))
+    return [fn.__name__ for fn in MIGRATIONS if fn.__name__ not in done]
+
+
+def unknown_migrations(conn) -> list[str]:
+    """Schema steps recorded in the file that this semnetz does not know: written by a newer semnetz."""
+    known = {fn.__name__ for fn in MIGRATIONS}
+    return sorted(name for name in _applied(conn) if name not in known)
+
+
+def apply_migrations(conn, upto: str | None = None) -> list[str]:
+    """Apply every migration not yet recorded (up to and including ``upto``); returns the names applied."""
     conn.execute("CREATE TABLE IF NOT EXISTS migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
     done = {row[0] for row in conn.execute("SELECT name FROM migrations").fetchall()}
     applied = []
     for fn in MIGRATIONS:
         if fn.__name__ in done:
+            if fn.__name__ == upto:
+                break
             continue
         conn.execute("BEGIN TRANSACTION")
         try:
@@ -108,4 +143,6 @@ def apply_migrations(conn) -> list[str]:
             conn.execute("ROLLBACK")
             raise
         applied.append(fn.__name__)
+        if fn.__name__ == upto:
+            break
     return applied

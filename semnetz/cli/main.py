@@ -1,4 +1,8 @@
-"""The command line: parse, call the Network API, render. `semnetz "QUERY"` runs a search."""
+"""The command line: parse, call the Network API, render. `semnetz "QUERY"` runs a search.
+
+Imports only click and the light modules at the top: a command loads the library when it runs, so
+`semnetz --help` loads no numpy, faiss or duckdb.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,9 @@ import sys
 import click
 from click_default_group import DefaultGroup
 
-from .errors import InputError, SemnetzError
-from .home import HOME_ENVVAR, MODEL_ENVVAR
+from ..config import HOME_ENVVAR, MODEL_ENVVAR
+from ..errors import InputError, SemnetzError
+from ..limits import DEFAULT_HOPS, DEFAULT_K, DEFAULT_PROPOSALS, MAX_HOPS, MAX_K, MAX_PROPOSALS, SEARCH_MODES
 
 
 class SemnetzGroup(DefaultGroup):
@@ -36,7 +41,7 @@ def network_options(fn):
                        f"model folder. A change re-embeds everything. [env: {MODEL_ENVVAR}]")
     @functools.wraps(fn)
     def wrapper(*args, home, model, **kwargs):
-        from .network import Network
+        from ..network import Network
 
         with Network(home=home, model=model, progress=True) as net:
             return fn(net, *args, **kwargs)
@@ -72,7 +77,7 @@ def cli():
 # ---------------------------------------------------------------- search
 def _read_batch(path: str) -> list[str]:
     """Queries from a file: one per line, plain text or JSON lines with a "q" field."""
-    from .importer import read_jsonl_objects, read_text
+    from ..ingest.readers import read_jsonl_objects, read_text
 
     source, text = read_text(path)
     queries = []
@@ -94,14 +99,15 @@ def _read_batch(path: str) -> list[str]:
 
 @cli.command()
 @click.argument("query", required=False)
-@click.option("-k", "k", type=click.IntRange(1, 1000), default=5, show_default=True, help="How many people at most.")
+@click.option("-k", "k", type=click.IntRange(1, MAX_K), default=DEFAULT_K, show_default=True,
+              help="How many people at most.")
 @click.option("--all", "include_all", is_flag=True, help="Show the best k even if they fit poorly.")
-@click.option("--hops", type=click.IntRange(1, 3), default=2, show_default=True,
+@click.option("--hops", type=click.IntRange(1, MAX_HOPS), default=DEFAULT_HOPS, show_default=True,
               help="Also find people this many links away (1 = direct contacts only).")
 @click.option("--when", help='When you need it ("Samstagabend", "morgen"): people whose availability contradicts '
                              'it move down.')
 @click.option("--tag", "tags", multiple=True, help="Only people with this tag (repeatable: any of them).")
-@click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True,
+@click.option("--mode", type=click.Choice(SEARCH_MODES), default="hybrid", show_default=True,
               help="Everything, vectors only, or full-text (BM25) only; for comparisons.")
 @click.option("--batch", "batch_file", type=click.Path(dir_okay=False),
               help="Read one query per line (text, or JSON lines with \"q\"); write one JSON line per query.")
@@ -126,7 +132,7 @@ def search(net, query, k, include_all, hops, when, tags, mode, batch_file, as_js
             click.echo(render.json_line(match.to_json()))
         return
     if not result.matches:
-        click.echo(render.nothing_fits(result, net.encoder.min_score, net.store.count("people") == 0))
+        click.echo(render.nothing_fits(result))
         return
     click.echo(render.matches_table(result.matches))
 
@@ -175,7 +181,7 @@ def _contact(phone, email) -> dict:
 @network_options
 def add(net, name, person_id, text, offers, needs, aliases, tags, phone, email, via):
     """Add one person."""
-    from .records import person_from_dict
+    from ..records import person_from_dict
 
     data = {"id": person_id, "name": name, "text": text or "", "offers": list(offers), "needs": list(needs),
             "aliases": list(aliases), "tags": list(tags), "contact": _contact(phone, email), "via": via}
@@ -195,31 +201,13 @@ def add(net, name, person_id, text, offers, needs, aliases, tags, phone, email, 
 def edit(net, person_id, name, text, offers, needs, aliases, tags, phone, email, via,
          add_offers, remove_offers, add_aliases, add_needs):
     """Change a person: --offer/--alias/--need/--tag replace the list, --add-*/--remove-offer change it."""
-    current = net.get(person_id)
-    changes: dict = {}
-    if name:
-        changes["name"] = name
-    if text is not None:
-        changes["text"] = text
-    if via is not None:
-        changes["via"] = via or None
-    if offers or add_offers or remove_offers:
-        base = list(offers) if offers else list(current.offers)
-        missing = [o for o in remove_offers if o not in base]
-        if missing:
-            raise InputError(f"{person_id} has no offer '{missing[0]}' (see 'semnetz show {person_id}')")
-        changes["offers"] = [o for o in base if o not in remove_offers] + list(add_offers)
-    if aliases or add_aliases:
-        changes["aliases"] = (list(aliases) if aliases else list(current.aliases)) + list(add_aliases)
-    if needs or add_needs:
-        base_needs = [{"text": n, "when": None} for n in needs] if needs else current.to_dict().get("needs", [])
-        changes["needs"] = list(base_needs) + list(add_needs)
-    if tags:
-        changes["tags"] = list(tags)
-    if phone or email:
-        changes["contact"] = {**current.contact, **_contact(phone, email)}
-    if not changes:
-        raise InputError("nothing to change: give at least one option (see 'semnetz edit --help')")
+    from ..records import PersonEdit
+
+    change = PersonEdit(name=name, text=text, via=via, offers=list(offers) or None, add_offers=list(add_offers),
+                        remove_offers=list(remove_offers), aliases=list(aliases) or None,
+                        add_aliases=list(add_aliases), needs=list(needs) or None, add_needs=list(add_needs),
+                        tags=list(tags) or None, phone=phone, email=email)
+    changes = change.changes(net.get(person_id))
     net.edit(person_id, changes)
     click.echo(f"Updated {person_id}: {', '.join(sorted(changes))}")
 
@@ -309,7 +297,8 @@ def needs(net, status, as_json):
 
 @cli.command()
 @click.option("--for", "person_id", help="Which open needs this person could meet (instead of all needs).")
-@click.option("-k", "k", type=click.IntRange(1, 100), default=3, show_default=True, help="Proposals per need.")
+@click.option("-k", "k", type=click.IntRange(1, MAX_PROPOSALS), default=DEFAULT_PROPOSALS, show_default=True,
+              help="Proposals per need.")
 @click.option("--all", "include_all", is_flag=True, help="Also proposals that fit poorly.")
 @json_option
 @network_options
@@ -405,7 +394,7 @@ def _write_report(out_dir, name: str, report: dict, plot) -> None:
 def bench_quality(people_file, queries_file, encoders, samples, out_dir, as_json):
     """nDCG@5/10, Recall@5/10, MRR@10 with 95% CIs for every encoder, dense, lexical and hybrid."""
     from . import render
-    from .bench.quality import quality_plot, quality_table, run_quality
+    from ..bench.quality import quality_plot, quality_table, run_quality
 
     report = run_quality(people_file, queries_file, list(encoders) or None, samples,
                          progress=lambda name: click.echo(f"  done: {name}", err=True))
@@ -429,7 +418,7 @@ def bench_quality(people_file, queries_file, encoders, samples, out_dir, as_json
 def bench_speed(n_people, seed, n_queries, index_types, home, out_dir, as_json):
     """Indexing throughput, warm latency, memory and index types with recall, on a synthetic network."""
     from . import render
-    from .bench.speed import run_speed, speed_plots, speed_table
+    from ..bench.speed import run_speed, speed_plots, speed_table
 
     report = run_speed(n_people, seed, n_queries, list(index_types) or None, home,
                        progress=lambda msg: click.echo(f"  {msg}", err=True))
@@ -447,7 +436,7 @@ def bench_speed(n_people, seed, n_queries, index_types, home, out_dir, as_json):
 def bench_peers(n_people, n_queries, seed, out_dir, as_json):
     """semnetz against txtai and brute-force numpy: same data, same encoder, one run."""
     from . import render
-    from .bench.peers import peers_table, run_peers
+    from ..bench.peers import peers_table, run_peers
 
     report = run_peers(n_people, n_queries, seed, progress=lambda msg: click.echo(f"  {msg}", err=True))
     if out_dir:

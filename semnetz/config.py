@@ -1,0 +1,82 @@
+"""Where things live and what the environment says: the network's home, the user cache, the package data
+(models/ in the source tree, semnetz/models in a wheel), environment variable names and core counts.
+
+Imports nothing heavy: `semnetz --help` reads this.
+"""
+
+from __future__ import annotations
+
+import os
+from importlib import resources
+from pathlib import Path
+
+HOME_ENVVAR = "SEMNETZ_HOME"
+MODEL_ENVVAR = "SEMNETZ_MODEL"
+MODELS_DIR_ENVVAR = "SEMNETZ_MODELS_DIR"  # another folder of encoders.json / services.jsonl (tests, experiments)
+CACHE_ENVVAR = "SEMNETZ_CACHE_DIR"
+DB_FILENAME = "semnetz.duckdb"
+VIEW_DIRNAME = "index"
+SPOOL_DIRNAME = "searches"  # search log entries waiting for the next writer (see store/audit.py)
+WRITE_LOCK_FILENAME = "write.lock"
+# Other people's personal data: only the user may read the home and what is in it.
+HOME_MODE = 0o700
+FILE_MODE = 0o600
+
+
+def resolve_home(home: str | os.PathLike | None = None, create: bool = True) -> Path:
+    """--home, else $SEMNETZ_HOME, else the platform's user data dir; created private (0700) when missing."""
+    if home is None:
+        home = os.environ.get(HOME_ENVVAR) or None
+    if home is None:
+        import platformdirs
+
+        home = platformdirs.user_data_dir("semnetz", appauthor=False)
+    path = Path(home).expanduser()
+    if create and not path.is_dir():
+        path.mkdir(parents=True, exist_ok=True, mode=HOME_MODE)
+    if create:
+        make_private(path)
+    return path
+
+
+def make_private(path: Path) -> None:
+    """0700 for a directory, 0600 for a file (best effort: a file system without modes keeps its own)."""
+    try:
+        os.chmod(path, HOME_MODE if path.is_dir() else FILE_MODE)
+    except OSError:
+        pass
+
+
+def private_dir(path: Path) -> Path:
+    path.mkdir(parents=True, exist_ok=True, mode=HOME_MODE)
+    make_private(path)
+    return path
+
+
+def models_dir() -> Path:
+    """The package data: encoders.json, services.jsonl, categories.jsonl."""
+    override = os.environ.get(MODELS_DIR_ENVVAR)
+    if override:
+        return Path(override)
+    return Path(str(resources.files("semnetz.models")))
+
+
+def cache_dir() -> Path:
+    """Derived files that are not personal data (parsed model weights, encoded background knowledge): the user
+    cache directory, never the source tree or site-packages."""
+    override = os.environ.get(CACHE_ENVVAR)
+    if override:
+        path = Path(override)
+    else:
+        import platformdirs
+
+        path = Path(platformdirs.user_cache_dir("semnetz", appauthor=False))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def usable_cores() -> int:
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)

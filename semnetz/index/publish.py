@@ -1,0 +1,117 @@
+"""Publishing the search view after a write: the writer's side of index/view.py.
+
+A write records in its own transaction which people and links it touched (the store's journal); publishing
+builds a segment for just those people and swaps the manifest, so the cost of a write follows what it touched,
+not the size of the network. Deltas pile up until they hold more than DELTA_SHARE of the base (at least
+DELTA_MIN_PEOPLE, at most DELTA_MAX_PEOPLE: a search scans deltas exactly) or there are MAX_DELTAS of them;
+then they are merged (a new base, or one delta). A person removed is also cut out of every segment that held
+them, so no file of the view keeps a byte of them.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from ..config import private_dir
+from .segment import PIECE_KINDS, Segment, build_segment
+from .vectors import outgrown, resolve_index_type
+from .view import read_manifest, write_manifest
+
+DELTA_MIN_PEOPLE = 1_000
+DELTA_SHARE = 0.10
+DELTA_MAX_PEOPLE = 20_000
+MAX_DELTAS = 8
+
+
+def delta_limit(base_people: int) -> int:
+    return min(DELTA_MAX_PEOPLE, max(DELTA_MIN_PEOPLE, int(DELTA_SHARE * base_people)))
+
+
+def is_current(directory: Path, tables, model: str) -> bool:
+    """Does the published view reflect the store (same model, nothing waiting in the journal)?"""
+    manifest = read_manifest(directory)
+    if manifest is None or manifest.get("model") != model:
+        return False
+    people, edges = tables.journal.pending()
+    return not len(people) and not len(edges) and int(manifest["generation"]) == tables.generation
+
+
+def publish(tables, directory: Path, *, model: str, dim: Callable[[], int], index_type: str,
+            bridge: Callable[[], object], rebuild: bool = False, progress=None) -> dict:
+    """Bring the view up to date with the store (the caller holds the write lock); returns the manifest."""
+    private_dir(directory)
+    generation = tables.generation
+    people, edges = tables.journal.pending()
+    manifest = read_manifest(directory)
+    usable = manifest is not None and manifest.get("model") == model and manifest.get("segments") and \
+        manifest.get("index_type_choice") == index_type
+    if usable and not rebuild and not len(people) and not len(edges):
+        if int(manifest["generation"]) != generation:
+            manifest = {**manifest, "generation": generation}
+            write_manifest(directory, manifest)
+        return manifest
+    segments = [Segment.open(directory / name) for name in manifest["segments"]] if usable else []
+    base = segments[0] if segments and segments[0].kind == "base" else None
+    deltas = segments[1:] if base else segments
+    in_deltas = sum(s.people_count for s in deltas) + len(people)
+    dim_value = int(manifest["dim"]) if usable else dim()
+
+    def name(kind: str) -> str:
+        return f"{kind}-{generation:08d}-{os.urandom(3).hex()}"
+
+    def build(kind: str, who, links) -> Segment:
+        return build_segment(tables, directory, name(kind), kind=kind, people=who, edges=links, model=model,
+                             dim=dim_value, index_type=index_type, bridge=bridge() if _has_pieces(who) else None,
+                             generation=generation, progress=progress)
+
+    if rebuild or base is None or in_deltas > delta_limit(base.people_count) or _outgrown(tables, base, index_type):
+        segments = [build("base", None, None)]
+    else:
+        if len(deltas) >= MAX_DELTAS:  # merge the deltas into one, built afresh from the store
+            people = np.union1d(people, np.concatenate([np.asarray(d.dropped) for d in deltas]))
+            edges = np.union1d(edges, np.concatenate([np.asarray(d.arrays["edge_pks"]) for d in deltas]))
+            segments = [base]
+        segments.append(build("delta", people.astype(np.int64), edges.astype(np.int64)))
+        removed = np.setdiff1d(people, _existing(tables, people))
+        if len(removed):  # cut them out of every earlier segment that still holds them (privacy)
+            segments = [s.without(removed, directory, name(s.kind)) if s is not segments[-1] and
+                        np.isin(removed, s.pk).any() else s for s in segments]
+    manifest = {"generation": generation, "model": model, "dim": dim_value, "index_type_choice": index_type,
+                "segments": [s.name for s in segments]}
+    write_manifest(directory, manifest)
+    with tables.transaction():
+        tables.journal.clear()
+    _delete_unlisted(directory, set(manifest["segments"]))
+    return manifest
+
+
+def _outgrown(tables, base: Segment, index_type: str) -> bool:
+    """Has the network grown (or shrunk) past what the base's index type is for? Then a new base, of the
+    type that fits its size."""
+    ideal = resolve_index_type(index_type, tables.people.count_items(PIECE_KINDS), int(base.meta["dim"]))
+    return outgrown(base.meta["index_type"], ideal)
+
+
+def _has_pieces(who) -> bool:
+    return who is None or len(who) > 0
+
+
+def _existing(tables, pks: np.ndarray) -> np.ndarray:
+    return np.asarray(tables.people.view_rows(pks.tolist())["pk"], dtype=np.int64) if len(pks) else pks
+
+
+def _delete_unlisted(directory: Path, keep: set[str]) -> None:
+    """Segments no manifest lists any more, and files of older semnetz versions (a reader that still has one
+    open keeps reading it: a deleted file lives on until it is closed)."""
+    for path in directory.iterdir():
+        if path.name == "manifest.json" or path.name in keep:
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)

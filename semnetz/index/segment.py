@@ -1,0 +1,382 @@
+"""A segment of the search view: what ranking needs to know about some people, derived from the store, written
+once to its own folder and never changed in place.
+
+A *base* segment holds everyone (and the vector index itself, a FAISS file opened memory-mapped); a *delta*
+segment holds the people one write touched (their vectors as a small array) and names the people whose earlier
+versions it replaces (``dropped``: everyone it touched, including people the write removed). The view
+(index/view.py) reads a base and its deltas in order; index/publish.py decides when deltas are merged.
+
+Per segment, as plain arrays (one .npy file each, opened memory-mapped, so a search reads only what it uses):
+people (pk, id, name, direct contact or not, times helped, what they say about their time, tags); pieces
+(item id, owner, kind, text); names for fuzzy lookup; lexical postings; nominations (which people hold the
+roles of each service); links (who knows whom, for the people whose links this segment replaces).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..config import FILE_MODE, HOME_MODE
+from .lexical import MAX_DOC_FREQUENCY, Postings, load_fts, stem_sql
+from .names import NameMatcher
+from .services import BRIDGE_CANDIDATES, ROLE_AT_HEAD_SIM
+from .strings import StringColumn
+from .vector_file import VectorFile
+from .vectors import EXACT_INDEX_TYPE, VectorIndex, resolve_index_type
+
+SEGMENT_FORMAT = 1
+PIECE_KINDS = ("about", "offer", "offer_part")  # what people are and offer: the pieces a need is searched in
+TRAINING_SAMPLE = 100_000
+TRAINING_POINTS_PER_LIST = 40  # faiss wants at least 39 training vectors per IVF list
+READ_CHUNK = 50_000  # pieces read from the store at a time
+NOMINATION_ROLES_PER_CALL = 100  # roles scored at a time: bounded memory
+
+
+class Arrays:
+    """A folder of .npy files, each opened memory-mapped when first asked for."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._open: dict[str, np.ndarray] = {}
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        if key not in self._open:
+            self._open[key] = np.load(self.path / f"{key}.npy", mmap_mode="r")
+        return self._open[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._open or (self.path / f"{key}.npy").exists()
+
+    @staticmethod
+    def write(path: Path, arrays: dict[str, np.ndarray]) -> None:
+        for key, value in arrays.items():
+            with open(os.open(path / f"{key}.npy", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE), "wb") as f:
+                np.save(f, np.ascontiguousarray(value), allow_pickle=False)
+
+
+@dataclass
+class Segment:
+    name: str
+    path: Path
+    meta: dict
+    arrays: Arrays
+
+    # ---- opening ----
+    @classmethod
+    def open(cls, path: Path) -> "Segment":
+        meta = json.loads((path / "meta.json").read_text())
+        if meta.get("format") != SEGMENT_FORMAT:
+            raise ValueError(f"segment format {meta.get('format')}")
+        return cls(path.name, path, meta, Arrays(path))
+
+    @property
+    def kind(self) -> str:
+        return self.meta["kind"]
+
+    @property
+    def people_count(self) -> int:
+        return int(self.meta["people"])
+
+    # people
+    @property
+    def pk(self) -> np.ndarray:
+        return self.arrays["pk"]
+
+    @property
+    def dropped(self) -> np.ndarray:
+        return self.arrays["dropped"]
+
+    def strings(self, prefix: str) -> StringColumn:
+        return StringColumn.load(self.arrays, prefix)
+
+    # pieces
+    @property
+    def item_id(self) -> np.ndarray:
+        return self.arrays["item_id"]
+
+    @property
+    def item_owner(self) -> np.ndarray:
+        return self.arrays["item_owner"]
+
+    def names(self) -> NameMatcher:
+        return NameMatcher.load(_Prefixed(self.arrays, "names_"))
+
+    def postings(self) -> Postings:
+        return Postings.load(_Prefixed(self.arrays, "lex_"))
+
+    def vector_index(self) -> VectorIndex | None:
+        """The base's FAISS index, memory-mapped (read-only)."""
+        loaded = VectorIndex.load(self.path / "vectors.faiss", mmap=True)
+        return loaded[0] if loaded else None
+
+    def vector_file(self) -> VectorFile | None:
+        """Full vectors of a base whose index is lossy (product quantisation), for rescoring."""
+        path = self.path / "vectors.f16"
+        return VectorFile(path, int(self.meta["dim"])) if path.exists() else None
+
+    def delta_vectors(self) -> np.ndarray:
+        """A delta's piece vectors (fp16), rows in item order."""
+        return self.arrays["vectors"]
+
+    # ---- removing people from a written segment (privacy: no byte of them stays) ----
+    def without(self, pks: np.ndarray, directory: Path, name: str) -> "Segment":
+        """A copy of this segment without these people (a new folder; this one is left to be deleted)."""
+        pks = np.asarray(pks, dtype=np.int64)
+        staging = _staging(directory, name)
+        a = self.arrays
+        keep_people = ~np.isin(a["pk"], pks)
+        keep_pieces = ~np.isin(a["item_owner"], pks)
+        keep_tags = ~np.isin(a["tag_pk"], pks)
+        keep_edges = ~(np.isin(a["edge_from"], pks) | np.isin(a["edge_to"], pks))
+        keep_nominees = ~np.isin(a["nom_pk"], pks)
+        people_rows, piece_rows = np.flatnonzero(keep_people), np.flatnonzero(keep_pieces)
+        arrays = {
+            "pk": a["pk"][keep_people], "direct": a["direct"][keep_people], "helped": a["helped"][keep_people],
+            **self.strings("id").take(people_rows).arrays("id"),
+            **self.strings("name").take(people_rows).arrays("name"),
+            **self.strings("availability").take(people_rows).arrays("availability"),
+            "tag_pk": a["tag_pk"][keep_tags], **self.strings("tag").take(np.flatnonzero(keep_tags)).arrays("tag"),
+            "dropped": np.asarray(a["dropped"]),
+            "item_id": a["item_id"][keep_pieces], "item_owner": a["item_owner"][keep_pieces],
+            "item_kind": a["item_kind"][keep_pieces], **self.strings("text").take(piece_rows).arrays("text"),
+            **_by_owner(a["item_owner"][keep_pieces]),
+            "nom_service": a["nom_service"][keep_nominees], "nom_pk": a["nom_pk"][keep_nominees],
+            "nom_sim": a["nom_sim"][keep_nominees], "nom_item": a["nom_item"][keep_nominees],
+            "edge_pks": np.asarray(a["edge_pks"]), "edge_from": a["edge_from"][keep_edges],
+            "edge_to": a["edge_to"][keep_edges], "edge_strength": a["edge_strength"][keep_edges],
+            **self.strings("relation").take(np.flatnonzero(keep_edges)).arrays("relation"),
+            **_prefixed(self.names().without(pks).arrays(), "names_"),
+            **_prefixed(self.postings().without(pks).arrays(), "lex_"),
+        }
+        removed_items = np.asarray(a["item_id"][~keep_pieces])
+        if self.kind == "delta":
+            arrays["vectors"] = a["vectors"][keep_pieces]
+        else:
+            loaded = VectorIndex.load(self.path / "vectors.faiss")  # in memory: removing rewrites the codes
+            if loaded is not None:
+                index, meta = loaded
+                index.remove(removed_items)
+                index.save(staging / "vectors.faiss", meta)
+            vectors = self.vector_file()
+            if vectors is not None:
+                shutil.copyfile(vectors.path, staging / "vectors.f16")
+                os.chmod(staging / "vectors.f16", FILE_MODE)
+                VectorFile(staging / "vectors.f16", vectors.dim).write(
+                    removed_items, np.zeros((len(removed_items), vectors.dim), dtype=np.float32))
+        Arrays.write(staging, arrays)
+        meta = {**self.meta, "name": name, "people": int(keep_people.sum()), "pieces": int(keep_pieces.sum())}
+        return _finish(staging, directory, name, meta)
+
+
+def _by_owner(owners: np.ndarray) -> dict[str, np.ndarray]:
+    """Rows of the pieces ordered by owner, and the owners in that order: a person's pieces by binary search."""
+    rows = np.argsort(owners, kind="stable")
+    return {"owner_rows": rows.astype(np.int64), "owner_sorted": np.asarray(owners)[rows]}
+
+
+class _Prefixed:
+    """The arrays whose keys start with a prefix, under their names without it."""
+
+    def __init__(self, arrays: Arrays, prefix: str):
+        self.arrays, self.prefix = arrays, prefix
+
+    def __getitem__(self, key: str) -> np.ndarray:
+        return self.arrays[self.prefix + key]
+
+
+def _prefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+    return {prefix + k: v for k, v in arrays.items()}
+
+
+def _staging(directory: Path, name: str) -> Path:
+    staging = directory / f".tmp-{name}"
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True, mode=HOME_MODE)
+    return staging
+
+
+def _finish(staging: Path, directory: Path, name: str, meta: dict) -> Segment:
+    meta = {**meta, "format": SEGMENT_FORMAT}
+    with open(os.open(staging / "meta.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE), "w") as f:
+        json.dump(meta, f)
+    final = directory / name
+    os.replace(staging, final)
+    return Segment.open(final)
+
+
+# ---- building from the store ----
+def build_segment(tables, directory: Path, name: str, *, kind: str, people: np.ndarray | None,
+                  edges: np.ndarray | None, model: str, dim: int, index_type: str, bridge, generation: int,
+                  progress=None) -> Segment:
+    """Write a segment for these people (None: everyone, a base) and the links of these people (None: all
+    links). kind "delta": its vectors are a plain array and it replaces the earlier versions of `people`."""
+    staging = _staging(directory, name)
+    rows = tables.people.view_rows(None if people is None else people.tolist())
+    pk = np.asarray(rows["pk"], dtype=np.int64)
+    tag_pairs = sorted((t, p) for p, tags in zip(rows["pk"], rows["tags"]) for t in dict.fromkeys(tags))
+    arrays: dict[str, np.ndarray] = {
+        "pk": pk, "direct": np.asarray(rows["direct"], dtype=bool), "helped": np.asarray(rows["helped"], np.int32),
+        **StringColumn.of(rows["id"]).arrays("id"), **StringColumn.of(rows["name"]).arrays("name"),
+        **StringColumn.of([a or "" for a in rows["availability"]]).arrays("availability"),
+        "tag_pk": np.asarray([p for _, p in tag_pairs], dtype=np.int64),
+        **StringColumn.of([t for t, _ in tag_pairs]).arrays("tag"),
+        "dropped": np.asarray(people if people is not None else [], dtype=np.int64),
+    }
+    # names: who is called what
+    names = NameMatcher(list(zip(rows["pk"], rows["id"], rows["name"], rows["aliases"])))
+    arrays.update(_prefixed(names.arrays(), "names_"))
+    del rows, names
+    # lexical postings, tokenised and stemmed by DuckDB
+    load_fts(tables.conn)
+    lexical = tables.people.lexical_terms(None if people is None else pk.tolist(), stem_sql, MAX_DOC_FREQUENCY)
+    arrays.update(_prefixed(Postings.build(lexical).arrays(), "lex_"))
+    del lexical
+    # pieces and their vectors
+    pieces = _read_pieces(tables, None if people is None else pk, kind, staging, dim, index_type, progress)
+    arrays.update({"item_id": pieces.item_id, "item_owner": pieces.owner, "item_kind": pieces.kind,
+                   **pieces.texts.arrays("text"), **_by_owner(pieces.owner)})
+    if kind == "delta":
+        arrays["vectors"] = pieces.vectors
+    # nominations: for each service, the people whose pieces best match one of its role names
+    arrays.update(_nominate(tables, bridge, pieces, None if people is None else pk))
+    # links
+    frm, to, strength, relation = tables.links.edges(None if edges is None else edges.tolist())
+    arrays.update({"edge_pks": np.asarray(edges if edges is not None else [], dtype=np.int64),
+                   "edge_from": frm, "edge_to": to, "edge_strength": strength,
+                   **StringColumn.of(relation).arrays("relation")})
+    Arrays.write(staging, arrays)
+    meta = {"name": name, "kind": kind, "generation": generation, "model": model, "dim": dim,
+            "people": int(len(pk)), "pieces": int(len(pieces.item_id)), "index_type": pieces.index_type}
+    return _finish(staging, directory, name, meta)
+
+
+@dataclass
+class _Pieces:
+    item_id: np.ndarray
+    owner: np.ndarray
+    kind: np.ndarray
+    texts: StringColumn
+    vectors: np.ndarray | None  # a delta's (fp16)
+    index: VectorIndex | None  # a base's
+    vector_file: VectorFile | None
+    index_type: str
+
+    def vectors_of(self, item_ids: np.ndarray) -> np.ndarray:
+        rows = np.searchsorted(self.item_id, item_ids)
+        if self.vectors is not None:
+            return np.asarray(self.vectors[rows], dtype=np.float32)
+        if self.vector_file is not None:
+            return self.vector_file.read(item_ids)
+        return self.index.reconstruct(item_ids)
+
+    def search(self, queries: np.ndarray, k: int) -> np.ndarray:
+        """The item ids of the k pieces closest to each query (-1 where there are fewer)."""
+        if self.index is not None:
+            return self.index.search(queries, k)[1]
+        if len(self.item_id) == 0:
+            return np.full((len(queries), 0), -1, dtype=np.int64)
+        k = min(k, len(self.item_id))
+        out = np.empty((len(queries), k), dtype=np.int64)
+        for start in range(0, len(queries), NOMINATION_ROLES_PER_CALL):
+            scores = queries[start:start + NOMINATION_ROLES_PER_CALL] @ np.asarray(self.vectors, np.float32).T
+            top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+            out[start:start + len(top)] = self.item_id[top]
+        return out
+
+
+def _read_pieces(tables, pks: np.ndarray | None, kind: str, staging: Path, dim: int, index_type: str,
+                 progress) -> _Pieces:
+    """Every piece of these people (None: everyone) from the store: ids, owners, kinds, texts, and their vectors
+    as a delta's array or in a new FAISS index for a base (streamed in chunks; a trained type learns from a
+    sample)."""
+    kind_code = {k: i for i, k in enumerate(PIECE_KINDS)}
+    people = tables.people
+    pk_list = None if pks is None else pks.tolist()
+    index = vector_file = None
+    chosen = EXACT_INDEX_TYPE
+    if kind == "base":
+        n = people.count_items(PIECE_KINDS)
+        chosen = resolve_index_type(index_type, n, dim)
+        index = VectorIndex(dim, chosen)
+        if index.needs_training and n:
+            lists = index.lists or 1
+            wanted = min(n, max(TRAINING_SAMPLE, TRAINING_POINTS_PER_LIST * lists))
+            try:
+                for _, _, _, _, sample in people.iter_pieces(PIECE_KINDS, pk_list, chunk=wanted, sample=wanted,
+                                                              with_text=False):
+                    index.train(sample)
+            except RuntimeError:  # too few vectors to train this type: exact instead
+                chosen = EXACT_INDEX_TYPE
+                index = VectorIndex(dim, chosen)
+        if index.lossy:
+            vector_file = VectorFile(staging / "vectors.f16", dim)
+    ids, owners, kinds, texts, deltas = [], [], [], [], []
+    for chunk_ids, chunk_owners, chunk_kinds, chunk_texts, vectors in people.iter_pieces(
+            PIECE_KINDS, pk_list, chunk=READ_CHUNK):
+        ids.append(chunk_ids)
+        owners.append(chunk_owners)
+        kinds.append(np.array([kind_code[k] for k in chunk_kinds], dtype=np.int8))
+        texts.extend(chunk_texts)
+        if index is not None:
+            index.add(chunk_ids, vectors)
+            if vector_file is not None:
+                vector_file.write(chunk_ids, vectors)
+        else:
+            deltas.append(vectors.astype(np.float16))
+        if progress:
+            progress(len(chunk_ids))
+    item_id = np.concatenate(ids) if ids else np.zeros(0, np.int64)
+    if index is not None:
+        index.save(staging / "vectors.faiss", {})
+    return _Pieces(item_id, np.concatenate(owners) if owners else np.zeros(0, np.int64),
+                   np.concatenate(kinds) if kinds else np.zeros(0, np.int8), StringColumn.of(texts),
+                   (np.concatenate(deltas) if deltas else np.zeros((0, dim), np.float16)) if index is None else None,
+                   index, vector_file, chosen)
+
+
+def _nominate(tables, bridge, pieces: _Pieces, pks: np.ndarray | None) -> dict[str, np.ndarray]:
+    """For each service, the people whose pieces best match one of its role names: (service, pk, cosine, item
+    id of that piece), at most BRIDGE_CANDIDATES per service, sorted by service. A piece that starts with a
+    role's name ("Tischlermeister mit eigener Werkstatt") names that role, however much else it says."""
+    empty = {"nom_service": np.zeros(0, np.int32), "nom_pk": np.zeros(0, np.int64),
+             "nom_sim": np.zeros(0, np.float32), "nom_item": np.zeros(0, np.int64)}
+    if bridge is None or len(pieces.item_id) == 0:
+        return empty
+    ids = pieces.search(bridge.role_vectors, BRIDGE_CANDIDATES * 4)
+    # exact cosines for the nominated pieces (a compressed index only approximates them)
+    found = np.unique(ids[ids >= 0])
+    vectors = pieces.vectors_of(found)
+    row = np.searchsorted(found, np.where(ids >= 0, ids, found[0] if len(found) else 0))
+    scores = np.zeros(ids.shape, dtype=np.float32)
+    for start in range(0, len(ids) if len(found) else 0, NOMINATION_ROLES_PER_CALL):
+        part = slice(start, start + NOMINATION_ROLES_PER_CALL)
+        scores[part] = np.einsum("rkd,rd->rk", vectors[row[part]], bridge.role_vectors[part])
+    owner_rows = np.searchsorted(pieces.item_id, np.clip(ids, 0, None))
+    owner_rows = np.clip(owner_rows, 0, len(pieces.item_id) - 1)
+    owners = np.where((ids >= 0) & (pieces.item_id[owner_rows] == ids), pieces.owner[owner_rows], -1)
+    best: dict[int, dict[int, tuple[float, int]]] = {}
+    for role, (row_scores, row_owners, row_ids) in enumerate(zip(scores, owners, ids)):
+        per_person = best.setdefault(int(bridge.role_service[role]), {})
+        for score, pk, item in zip(row_scores.tolist(), row_owners.tolist(), row_ids.tolist()):
+            if pk >= 0 and score > per_person.get(pk, (-1.0, 0))[0]:
+                per_person[pk] = (score, item)
+    heads = bridge.one_word_roles()
+    for item, pk, word in tables.people.pieces_headed_by(list(heads), PIECE_KINDS, BRIDGE_CANDIDATES,
+                                                         None if pks is None else pks.tolist()):
+        for j in heads[word]:
+            per_person = best.setdefault(j, {})
+            if ROLE_AT_HEAD_SIM > per_person.get(pk, (-1.0, 0))[0]:
+                per_person[pk] = (ROLE_AT_HEAD_SIM, item)
+    rows = [(j, pk, sim, item) for j in sorted(best)
+            for pk, (sim, item) in sorted(best[j].items(), key=lambda kv: -kv[1][0])[:BRIDGE_CANDIDATES]]
+    if not rows:
+        return empty
+    service, pk, sim, item = zip(*rows)
+    return {"nom_service": np.asarray(service, np.int32), "nom_pk": np.asarray(pk, np.int64),
+            "nom_sim": np.asarray(sim, np.float32), "nom_item": np.asarray(item, np.int64)}

@@ -1,0 +1,10 @@
+"""Limits of the options every front door offers (CLI, Python, web): the library enforces them, the CLI shows
+the same ranges. Imports nothing."""
+
+DEFAULT_K = 5
+MAX_K = 1000
+DEFAULT_HOPS = 2
+MAX_HOPS = 3
+DEFAULT_PROPOSALS = 3
+MAX_PROPOSALS = 100
+SEARCH_MODES = ("hybrid", "dense", "lexical")

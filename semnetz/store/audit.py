@@ -1,0 +1,184 @@
+"""The audit log: every change and every search, oldest first, in DuckDB; and the spool where searches leave
+their entries, because a search never opens the store (see store/db.py).
+
+A search appends its entries to a new small file in the home's ``searches/`` folder (written whole, then
+renamed into place); the next writing command moves every such file into the log. Removing a person redacts
+every entry that names them: their id is taken out, and an entry that quotes them (a search for their name)
+keeps only its action and time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from datetime import datetime
+from pathlib import Path
+
+from ..config import FILE_MODE, private_dir
+from ..text import fold
+from .people import registered
+
+REDACTED = {"redacted": "named a removed person"}
+# Search log entries wait in memory at most this long / this many before they are written to the spool.
+SPOOL_FLUSH_S = 5.0
+SPOOL_FLUSH_ENTRIES = 200
+_MIN_NAME_WORD_CHARS = 3
+_TITLES = {"dr", "prof", "med", "dipl", "ing", "frau", "herr", "mr", "mrs", "ms", "miss"}
+
+
+class AuditLog:
+    def __init__(self, conn):
+        self.conn = conn
+
+    def log(self, action: str, detail: dict) -> None:
+        self.log_many(action, [detail])
+
+    def log_many(self, action: str, details: list[dict], times: list[datetime] | None = None) -> None:
+        """Many entries in one statement (a batch search logs every query)."""
+        if not details:
+            return
+        if len(details) <= 20:  # a few entries: plain inserts (no pyarrow import for a one-off command)
+            for at, detail in zip(times or [datetime.now()] * len(details), details):
+                self.conn.execute("INSERT INTO audit_log VALUES (nextval('audit_seq'), ?, ?, ?)",
+                                  [at, action, json.dumps(detail, ensure_ascii=False)])
+            return
+        import pyarrow as pa
+
+        seqs = self.conn.execute("SELECT nextval('audit_seq') FROM range(?)", [len(details)]).fetchall()
+        with registered(self.conn, "_new_log", {
+            "seq": pa.array([r[0] for r in seqs], pa.int64()),
+            "logged_at": pa.array(times or [datetime.now()] * len(details), pa.timestamp("us")),
+            "action": pa.array([action] * len(details), pa.string()),
+            "detail": pa.array([json.dumps(d, ensure_ascii=False) for d in details], pa.string()),
+        }):
+            self.conn.execute("INSERT INTO audit_log SELECT * FROM _new_log")
+
+    def entries(self, limit: int | None = None, action: str | None = None) -> list[dict]:
+        sql = "SELECT seq, logged_at, action, detail FROM audit_log"
+        params: list = []
+        if action:
+            sql += " WHERE action = ?"
+            params.append(action)
+        sql += " ORDER BY seq DESC"
+        if limit:
+            sql += " LIMIT ?"
+            params.append(limit)
+        rows = self.conn.execute(sql, params).fetchall()
+        return [{"seq": s, "logged_at": at, "action": a, "detail": json.loads(d)} for s, at, a, d in reversed(rows)]
+
+    def redact_person(self, person_id: str, name: str, aliases: list[str], contact: dict[str, str]) -> int:
+        """Take a removed person out of every entry; entries that quote them (a search for their name or
+        number) keep only a tombstone. Returns how many entries changed."""
+        needles = personal_needles(name, aliases, contact)
+        pattern = re.compile("|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in needles)) if needles else None
+        rows = self.conn.execute("SELECT seq, detail FROM audit_log").fetchall()
+        changed = 0
+        for seq, detail in rows:
+            value = json.loads(detail)
+            cleaned = _without(value, person_id)
+            if pattern is not None and any(pattern.search(fold(text)) for text in _strings(cleaned)):
+                cleaned = dict(REDACTED)
+            if cleaned != value:
+                self.conn.execute("UPDATE audit_log SET detail = ? WHERE seq = ?",
+                                  [json.dumps(cleaned, ensure_ascii=False), seq])
+                changed += 1
+        return changed
+
+
+def personal_needles(name: str, aliases: list[str], contact: dict[str, str]) -> list[str]:
+    """Folded strings that identify a person in free text: their name, its words, aliases, phone, e-mail."""
+    folded_name = fold(name)
+    words = [w for w in folded_name.split() if len(w) >= _MIN_NAME_WORD_CHARS and w not in _TITLES]
+    values = [folded_name, *words, *(fold(a) for a in aliases), *(fold(v) for v in contact.values())]
+    return sorted({v for v in values if v}, key=len, reverse=True)
+
+
+def _strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from _strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from _strings(v)
+
+
+def _without(value, person_id: str):
+    """The value with every mention of person_id (as a string, or a dict about them) taken out."""
+    if isinstance(value, list):
+        return [_without(v, person_id) for v in value if v != person_id and not _is_about(v, person_id)]
+    if isinstance(value, dict):
+        return {k: _without(v, person_id) for k, v in value.items() if not _is_about(v, person_id)}
+    return "[removed]" if value == person_id else value
+
+
+def _is_about(value, person_id: str) -> bool:
+    return isinstance(value, dict) and value.get("id") == person_id
+
+
+class SearchSpool:
+    """Search log entries on their way into the audit log, without the store's lock."""
+
+    def __init__(self, home: Path, directory: str):
+        self.path = home / directory
+        self._pending: list[tuple[str, str, dict]] = []
+        self._first_at = 0.0
+
+    def add(self, action: str, details: list[dict]) -> None:
+        if not self._pending:
+            self._first_at = time.monotonic()
+        at = datetime.now().isoformat()
+        self._pending.extend((at, action, d) for d in details)
+        if len(self._pending) >= SPOOL_FLUSH_ENTRIES or time.monotonic() - self._first_at > SPOOL_FLUSH_S:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write what waits as one new file (complete before it is visible: written, then renamed)."""
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        private_dir(self.path)
+        name = f"{time.time_ns():020d}-{os.getpid()}-{os.urandom(3).hex()}"
+        tmp = self.path / f".{name}.tmp"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            for at, action, detail in pending:
+                f.write(json.dumps({"at": at, "action": action, "detail": detail}, ensure_ascii=False) + "\n")
+        os.replace(tmp, self.path / f"{name}.jsonl")
+
+    def files(self) -> list[Path]:
+        try:
+            return sorted(self.path.glob("*.jsonl"))
+        except OSError:
+            return []
+
+    def move_into(self, audit: AuditLog) -> int:
+        """Every waiting entry into the audit log (in the caller's transaction); then the files go."""
+        files = self.files()
+        entries = []
+        for path in files:
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except OSError:
+                continue
+            for line in lines:
+                try:
+                    entry = json.loads(line)
+                    entries.append((datetime.fromisoformat(entry["at"]), entry["action"], entry["detail"]))
+                except (ValueError, KeyError, TypeError):
+                    continue  # a damaged line is dropped, not the whole log
+        entries.sort(key=lambda e: e[0])
+        for action in dict.fromkeys(a for _, a, _ in entries):
+            rows = [(at, d) for at, a, d in entries if a == action]
+            audit.log_many(action, [d for _, d in rows], [at for at, _ in rows])
+        self._moved = files
+        return len(entries)
+
+    def clear_moved(self) -> None:
+        """After the transaction that took them in has committed."""
+        for path in getattr(self, "_moved", []):
+            path.unlink(missing_ok=True)
+        self._moved = []

@@ -1,0 +1,237 @@
+"""The DuckDB file and who may open it: one writer at a time (a lock file), readers in between.
+
+DuckDB lets one process hold a file read-write and then no other process may open it at all, so nothing here
+keeps a connection open for longer than one operation:
+
+- ``Store.write(what)`` takes the home's write lock (writers queue, and a waiting writer says who is writing),
+  then opens the file read-write; ``Store.locked(what)`` takes only the lock, for a writer that encodes for
+  minutes between two short sessions.
+- ``Store.read()`` opens the file read-only (many readers at once); while a writer holds it, it waits.
+
+Searches never come here: they read the published view (index/view.py).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+from ..config import DB_FILENAME, FILE_MODE, WRITE_LOCK_FILENAME, make_private
+from ..errors import SemnetzError
+from .migrations import MIGRATIONS, apply_migrations, pending_migrations, unknown_migrations
+from .tables import Tables
+
+DUCKDB_MEMORY_LIMIT = "1GB"
+# How long a command waits for another semnetz command that holds the store, and when it says so.
+LOCK_WAIT_S = 600.0
+LOCK_NOTICE_S = 1.0
+_RETRY_S = 0.05
+
+
+class StoreBusyError(SemnetzError):
+    pass
+
+
+def _notice(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+class WriteLock:
+    """The home's write lock (an flock on a file beside the store), re-entrant within one process. The holder
+    writes what it is doing into the file, so a waiting writer can say who it waits for."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._fd: int | None = None
+        self._depth = 0
+
+    @property
+    def held(self) -> bool:
+        return self._depth > 0
+
+    def acquire(self, what: str, wait_s: float = LOCK_WAIT_S) -> None:
+        if self._depth:
+            self._depth += 1
+            return
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+        started, told = time.monotonic(), False
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                waited = time.monotonic() - started
+                if waited > wait_s:
+                    os.close(fd)
+                    raise StoreBusyError(f"another semnetz command is writing to this network ({self.holder()}); "
+                                         f"gave up after {wait_s:.0f} s") from None
+                if not told and waited > LOCK_NOTICE_S:
+                    _notice(f"Waiting: another semnetz command is writing to this network ({self.holder()}) …")
+                    told = True
+                time.sleep(_RETRY_S * 2)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "what": what, "since": time.strftime("%H:%M:%S")}).encode(), 0)
+        self._fd, self._depth = fd, 1
+
+    def release(self) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            os.ftruncate(self._fd, 0)
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+
+    def holder(self) -> str:
+        try:
+            info = json.loads(self.path.read_text() or "{}")
+            return f"pid {info['pid']}: {info['what']} since {info['since']}"
+        except (OSError, ValueError, KeyError):
+            return "another process"
+
+
+def _open(path: Path, read_only: bool):
+    """A connection, waiting while another process holds the file (a writer, or readers when we write)."""
+    import duckdb  # here, not at the top: a search never opens the store and need not load DuckDB
+
+    started, told = time.monotonic(), False
+    while True:
+        try:
+            conn = duckdb.connect(str(path), read_only=read_only)
+            break
+        except duckdb.IOException as exc:
+            text = str(exc)
+            if "lock" not in text.lower():
+                raise SemnetzError(f"{path}: cannot open the network ({text.splitlines()[0]})") from None
+            waited = time.monotonic() - started
+            if waited > LOCK_WAIT_S:
+                raise StoreBusyError(f"{path}: another semnetz command holds the network; gave up after "
+                                     f"{LOCK_WAIT_S:.0f} s") from None
+            if not told and waited > LOCK_NOTICE_S:
+                _notice("Waiting: another semnetz command is using this network …")
+                told = True
+            time.sleep(_RETRY_S)
+        except duckdb.Error as exc:
+            raise SemnetzError(f"{path}: not a semnetz network or damaged ({str(exc).splitlines()[0]})") from None
+    conn.execute("SET threads TO 1")  # our queries are small; spare the second core for encoding
+    # DuckDB's buffer pool would otherwise grow towards 80% of RAM while scanning a big network
+    conn.execute(f"SET memory_limit = '{DUCKDB_MEMORY_LIMIT}'")
+    conn.execute("SET enable_progress_bar = false")  # it would print into the user's output
+    return conn
+
+
+class Store:
+    """The network's DuckDB file. Sessions (see module doc) hand out a connection; tables live in
+    store/people.py, links.py, needs.py, audit.py and take that connection."""
+
+    def __init__(self, home: Path):
+        self.home = Path(home)
+        self.path = self.home / DB_FILENAME
+        self.lock = WriteLock(self.home / WRITE_LOCK_FILENAME)
+        self._conn = None
+        self._writable = False
+
+    # ---- sessions ----
+    @contextmanager
+    def locked(self, what: str):
+        """The write lock alone (writers queue here)."""
+        self.lock.acquire(what)
+        try:
+            yield
+        finally:
+            self.lock.release()
+
+    @contextmanager
+    def write(self, what: str):
+        """The write lock and a read-write connection."""
+        with self.locked(what):
+            if self._conn is not None and self._writable:
+                yield Tables(self._conn)
+                return
+            if self._conn is not None:  # a read session inside a write: DuckDB wants one mode per file
+                raise RuntimeError("a write session cannot start inside a read session")
+            old_umask = os.umask(0o077)  # the WAL and temporary files DuckDB creates are private too
+            try:
+                self._conn, self._writable = _open(self.path, read_only=False), True
+                try:
+                    self._check_version(self._conn)
+                    apply_migrations(self._conn)
+                    yield Tables(self._conn)
+                finally:
+                    conn, self._conn, self._writable = self._conn, None, False
+                    conn.close()
+                    self._private_files()
+            finally:
+                os.umask(old_umask)
+
+    @contextmanager
+    def read(self):
+        """A read-only connection (or the open read-write one)."""
+        if self._conn is not None:
+            yield Tables(self._conn)
+            return
+        if not self.path.exists():
+            with self.write("create the network"):
+                pass
+        conn = _open(self.path, read_only=True)
+        try:
+            self._check_version(conn)
+            if pending_migrations(conn):  # written by an older semnetz: upgrade it once, then read
+                conn.close()
+                with self.write("upgrade the network"):
+                    pass
+                conn = _open(self.path, read_only=True)
+            self._conn = conn
+            yield Tables(conn)
+        finally:
+            self._conn = None
+            conn.close()
+
+    def _check_version(self, conn) -> None:
+        newer = unknown_migrations(conn)
+        if newer:
+            raise SemnetzError(f"{self.path}: this network was written by a newer semnetz (schema step "
+                               f"'{newer[0]}' is unknown here; this semnetz knows up to '{MIGRATIONS[-1].__name__}'). "
+                               "Upgrade semnetz; nothing was changed.")
+
+    def _private_files(self) -> None:
+        for path in (self.path, self.path.with_name(self.path.name + ".wal")):
+            if path.exists():
+                make_private(path)
+
+    # ---- space ----
+    def compact(self) -> None:
+        """Rewrite the file with only live rows: DuckDB keeps deleted rows and old versions in the file until it
+        is rewritten, so after a remove (privacy) or a reindex (size) the store is copied into a fresh file
+        that replaces it. Needs the write lock; no session may be open."""
+        if not self.lock.held or self._conn is not None:
+            raise RuntimeError("compact() needs the write lock and no open session")
+        fresh = self.path.with_name(self.path.stem + ".compact.duckdb")
+        fresh.unlink(missing_ok=True)
+        old_umask = os.umask(0o077)
+        try:
+            conn = _open(self.path, read_only=False)
+            try:
+                conn.execute(f"ATTACH '{fresh}' AS fresh")
+                conn.execute(f"COPY FROM DATABASE {_catalog(conn)} TO fresh")
+                conn.execute("DETACH fresh")
+            finally:
+                conn.close()
+            with open(fresh, "rb+") as f:
+                os.fsync(f.fileno())
+            os.replace(fresh, self.path)
+            self.path.with_name(self.path.name + ".wal").unlink(missing_ok=True)
+            shutil.rmtree(self.path.with_name(self.path.name + ".tmp"), ignore_errors=True)
+        finally:
+            os.umask(old_umask)
+            fresh.unlink(missing_ok=True)
+        self._private_files()
+
+
+def _catalog(conn) -> str:
+    return conn.execute("SELECT current_database()").fetchone()[0]

@@ -1,0 +1,375 @@
+"""People and their searchable pieces (with vectors) in DuckDB: every SQL statement about them."""
+
+from __future__ import annotations
+
+import json
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+# Pieces that describe what someone is or offers (searched for needs); a need is a piece of its own kind.
+OFFER_KINDS = ("about", "offer", "offer_part")
+
+
+@dataclass
+class StoredItem:
+    item_id: int
+    person_pk: int
+    kind: str
+    pos: int
+    text: str
+    content_hash: str
+    model: str
+
+
+def int_list(values) -> str:
+    """An SQL IN list of integers, inlined: DuckDB binds each ? parameter slowly (many per query add up to
+    tens of ms), and the values are ints we produced, so inlining is safe."""
+    return "(" + ",".join(str(int(v)) for v in values) + ")"
+
+
+def _kinds_sql(kinds: tuple[str, ...]) -> str:
+    return ",".join(f"'{k}'" for k in kinds)  # our own constants
+
+
+def vector_column(vectors: np.ndarray):
+    """An Arrow list column of float32 vectors (one row per vector), for bulk writes."""
+    import pyarrow as pa
+
+    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+    dim = vectors.shape[1]
+    offsets = np.arange(0, (len(vectors) + 1) * dim, dim, dtype=np.int32)
+    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(vectors.reshape(-1)))
+
+
+@contextmanager
+def registered(conn, name: str, columns: dict):
+    """An Arrow table visible to SQL as `name` for the duration of the block (bulk inserts and updates;
+    executemany manages a few hundred rows a second, this tens of thousands)."""
+    import pyarrow as pa
+
+    conn.register(name, pa.table(columns))
+    try:
+        yield name
+    finally:
+        conn.unregister(name)
+
+
+def arrow_vectors(column) -> np.ndarray:
+    """An Arrow list column of vectors as an (n, dim) float32 array."""
+    if len(column) == 0:
+        return np.zeros((0, 0), dtype=np.float32)
+    flat = column.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
+    return flat.reshape(len(column), -1)
+
+
+class PeopleTable:
+    def __init__(self, conn):
+        self.conn = conn
+
+    # ---- people ----
+    def pk(self, person_id: str) -> int | None:
+        row = self.conn.execute("SELECT pk FROM people WHERE id = ?", [person_id]).fetchone()
+        return row[0] if row else None
+
+    def ids_by_name(self, names: list[str]) -> dict[str, str]:
+        """lower-cased name -> id of the first stored person with that name."""
+        if not names:
+            return {}
+        import pyarrow as pa
+
+        with registered(self.conn, "_names", {"name": pa.array(names, pa.string())}):
+            rows = self.conn.execute(
+                "SELECT lower(name), arg_min(id, pk) FROM people WHERE lower(name) IN (SELECT lower(name) FROM _names) "
+                "GROUP BY lower(name)"
+            ).fetchall()
+        return dict(rows)
+
+    def ids(self) -> set[str]:
+        return {row[0] for row in self.conn.execute("SELECT id FROM people").fetchall()}
+
+    def next_number(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM people").fetchone()[0] + 1
+
+    def row(self, pk: int) -> dict:
+        return self.rows([pk])[0]
+
+    def rows(self, pks: list[int] | None = None) -> list[dict]:
+        sql = "SELECT pk, id, name, aliases, text, tags, contact, via FROM people"
+        if pks is not None:
+            if not pks:
+                return []
+            sql += f" WHERE pk IN {int_list(pks)}"
+        cur = self.conn.execute(sql + " ORDER BY id")
+        cols = [d[0] for d in cur.description]
+        rows = [dict(zip(cols, r)) for r in cur.fetchall()]
+        for r in rows:
+            r["contact"] = json.loads(r["contact"])
+        return rows
+
+    def pks_and_hashes(self, person_ids: list[str]) -> dict[str, tuple[int, str]]:
+        """id -> (pk, record hash) of the stored people among these ids (one query)."""
+        if not person_ids:
+            return {}
+        import pyarrow as pa
+
+        # a registered Arrow column, not a list parameter: DuckDB converts parameters one Python object at a time
+        with registered(self.conn, "_ids", {"id": pa.array(person_ids, pa.string())}):
+            rows = self.conn.execute(
+                "SELECT p.id, p.pk, p.record_hash FROM people p JOIN _ids w USING (id)").fetchall()
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def upsert(self, rows: list[tuple]) -> dict[str, int]:
+        """Insert or update people in bulk; rows are (id, name, aliases, text, tags, contact, via, record_hash).
+        Returns id -> pk for all of them."""
+        import pyarrow as pa
+
+        if not rows:
+            return {}
+        now = datetime.now()
+        cols = list(zip(*rows))
+        with registered(self.conn, "_people_batch", {
+            "id": pa.array(cols[0], pa.string()), "name": pa.array(cols[1], pa.string()),
+            "aliases": pa.array(cols[2], pa.list_(pa.string())), "text": pa.array(cols[3], pa.string()),
+            "tags": pa.array(cols[4], pa.list_(pa.string())),
+            "contact": pa.array([json.dumps(c, ensure_ascii=False) for c in cols[5]], pa.string()),
+            "via": pa.array(cols[6], pa.string()), "record_hash": pa.array(cols[7], pa.string()),
+        }):
+            self.conn.execute(
+                """UPDATE people SET name = b.name, aliases = b.aliases, text = b.text, tags = b.tags,
+                          contact = b.contact, via = b.via, record_hash = b.record_hash, updated_at = ?
+                   FROM _people_batch b WHERE people.id = b.id""", [now])
+            self.conn.execute(
+                """INSERT INTO people SELECT nextval('person_pk_seq'), b.id, b.name, b.aliases, b.text, b.tags,
+                          b.contact, b.via, b.record_hash, ?, ?
+                   FROM _people_batch b WHERE b.id NOT IN (SELECT id FROM people)""", [now, now])
+            return dict(self.conn.execute("SELECT p.id, p.pk FROM people p JOIN _people_batch b USING (id)").fetchall())
+
+    def delete(self, pk: int) -> list[int]:
+        """Delete a person and their pieces (needs and introductions of those pieces too); returns the item ids."""
+        item_ids = [r[0] for r in self.conn.execute("SELECT item_id FROM items WHERE person_pk = ?", [pk]).fetchall()]
+        self.delete_items(item_ids)
+        self.conn.execute("DELETE FROM people WHERE pk = ?", [pk])
+        return item_ids
+
+    def known_through(self, person_id: str) -> list[int]:
+        """pks of the people known only through this person ('via')."""
+        return [r[0] for r in self.conn.execute("SELECT pk FROM people WHERE via = ?", [person_id]).fetchall()]
+
+    def clear_via(self, person_id: str) -> None:
+        """People known only through this person become direct contacts."""
+        self.conn.execute("UPDATE people SET via = NULL WHERE via = ?", [person_id])
+
+    def with_tags(self, tags: list[str]) -> list[int]:
+        return [r[0] for r in self.conn.execute(
+            "SELECT pk FROM people WHERE len(list_intersect(tags, ?)) > 0", [list(tags)]).fetchall()]
+
+    def count(self, where: str = "") -> int:
+        return self.conn.execute(f"SELECT count(*) FROM people {where}").fetchone()[0]
+
+    # ---- items (searchable pieces with vectors) ----
+    def items_of(self, pks: list[int]) -> list[StoredItem]:
+        if not pks:
+            return []
+        rows = self.conn.execute(
+            "SELECT item_id, person_pk, kind, pos, text, content_hash, model FROM items "
+            f"WHERE person_pk IN {int_list(pks)} ORDER BY person_pk, kind, pos"
+        ).fetchall()
+        return [StoredItem(*r) for r in rows]
+
+    def new_item_ids(self, n: int) -> np.ndarray:
+        if n == 0:
+            return np.zeros(0, dtype=np.int64)
+        rows = self.conn.execute("SELECT nextval('item_id_seq') FROM range(?)", [n]).fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64)
+
+    def insert_items(self, item_ids, person_pks, kinds, positions, texts, hashes, model: str, vectors: np.ndarray):
+        import pyarrow as pa
+
+        if len(item_ids) == 0:
+            return
+        with registered(self.conn, "_new_items", {
+            "item_id": pa.array(np.asarray(item_ids, dtype=np.int64)),
+            "person_pk": pa.array(np.asarray(person_pks, dtype=np.int32)),
+            "kind": pa.array(list(kinds), pa.string()),
+            "pos": pa.array(np.asarray(positions, dtype=np.int32)),
+            "text": pa.array(list(texts), pa.string()),
+            "content_hash": pa.array(list(hashes), pa.string()),
+            "model": pa.array([model] * len(item_ids), pa.string()),
+            "vector": vector_column(vectors),
+        }):
+            self.conn.execute("INSERT INTO items SELECT * FROM _new_items")
+
+    def set_item_positions(self, updates: list[tuple[int, int]]) -> None:
+        if not updates:
+            return
+        ids, positions = zip(*updates)
+        with registered(self.conn, "_positions", {"item_id": list(ids), "pos": list(positions)}):
+            self.conn.execute("UPDATE items SET pos = b.pos FROM _positions b WHERE items.item_id = b.item_id")
+
+    def replace_vectors(self, item_ids: list[int], vectors: np.ndarray, model: str) -> None:
+        """New vectors (and model) for existing items; the item ids, and so the FAISS ids, stay."""
+        import pyarrow as pa
+
+        if not item_ids:
+            return
+        with registered(self.conn, "_new_vectors", {"item_id": pa.array(np.asarray(item_ids, dtype=np.int64)),
+                                                    "vector": vector_column(vectors)}):
+            self.conn.execute(
+                "UPDATE items SET vector = n.vector, model = ? FROM _new_vectors n WHERE items.item_id = n.item_id",
+                [model],
+            )
+
+    def delete_items(self, item_ids: list[int]) -> None:
+        for start in range(0, len(item_ids), 1000):
+            chunk = int_list(item_ids[start:start + 1000])
+            self.conn.execute(f"DELETE FROM needs WHERE item_id IN {chunk}")
+            self.conn.execute(f"DELETE FROM intros WHERE need_item_id IN {chunk}")
+            self.conn.execute(f"DELETE FROM items WHERE item_id IN {chunk}")
+
+    def item_ids(self) -> list[int]:
+        return [r[0] for r in self.conn.execute("SELECT item_id FROM items ORDER BY item_id").fetchall()]
+
+    def texts_between(self, first: int, last: int) -> dict[int, str]:
+        return dict(self.conn.execute(
+            "SELECT item_id, text FROM items WHERE item_id BETWEEN ? AND ?", [first, last]).fetchall())
+
+    def vectors_of(self, item_ids: list[int]) -> np.ndarray:
+        """Stored vectors of these items, in their order."""
+        if not len(item_ids):
+            return np.zeros((0, 0), dtype=np.float32)
+        import pyarrow as pa
+
+        with registered(self.conn, "_wanted", {"item_id": pa.array(np.asarray(item_ids, dtype=np.int64)),
+                                               "row": pa.array(np.arange(len(item_ids), dtype=np.int64))}):
+            table = self.conn.execute(
+                "SELECT i.vector FROM items i JOIN _wanted w USING (item_id) ORDER BY w.row").to_arrow_table()
+        return arrow_vectors(table.column(0).combine_chunks())
+
+    def iter_pieces(self, kinds: tuple[str, ...], pks: list[int] | None = None, chunk: int = 100_000,
+                    sample: int | None = None, with_text: bool = True):
+        """Pieces of these kinds (of these people, or everyone) in chunks of (item ids, person pks, kinds,
+        texts, vectors), ordered by item id; or one random sample of that many (vectors only), so an index
+        over millions of pieces is built without holding every vector at once."""
+        where = f"kind IN ({_kinds_sql(kinds)})"
+        if pks is not None:
+            if not len(pks):
+                return
+            where += " AND person_pk IN (SELECT pk FROM _pks)"
+        columns = "item_id, person_pk, kind, text, vector" if with_text else "item_id, person_pk, vector"
+        sql = f"SELECT {columns} FROM items WHERE {where}"
+        if sample is not None:  # sampled after the filter (USING SAMPLE on the table would sample before it)
+            sql = f"SELECT * FROM ({sql}) USING SAMPLE reservoir({int(sample)} ROWS) REPEATABLE (1)"
+        else:
+            sql += " ORDER BY item_id"
+        with _pk_table(self.conn, pks):
+            reader = self.conn.execute(sql).to_arrow_reader(chunk)
+            for batch in reader:
+                if batch.num_rows == 0:
+                    continue
+                ids = batch.column(0).to_numpy().astype(np.int64)
+                owners = batch.column(1).to_numpy().astype(np.int64)
+                vectors = arrow_vectors(batch.column(batch.num_columns - 1))
+                if with_text:
+                    yield ids, owners, batch.column(2).to_pylist(), batch.column(3).to_pylist(), vectors
+                else:
+                    yield ids, owners, None, None, vectors
+
+    def count_items(self, kinds: tuple[str, ...]) -> int:
+        return self.conn.execute(f"SELECT count(*) FROM items WHERE kind IN ({_kinds_sql(kinds)})").fetchone()[0]
+
+    def count_items_where(self, where: str) -> int:
+        return self.conn.execute(f"SELECT count(*) FROM items {where}").fetchone()[0]
+
+    def piece_texts(self, item_ids: list[int]) -> dict[int, tuple[str, str]]:
+        """item id -> (text, kind)."""
+        if not item_ids:
+            return {}
+        rows = self.conn.execute(
+            f"SELECT item_id, text, kind FROM items WHERE item_id IN {int_list(item_ids)}").fetchall()
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def pieces_headed_by(self, words: list[str], kinds: tuple[str, ...], per_word: int,
+                         pks: list[int] | None = None) -> list[tuple[int, int, str]]:
+        """(item id, person pk, word) of the pieces of these kinds (of these people, or everyone) whose first word
+        is one of these words, compared lower-case without accents and punctuation ("Tischlermeister mit eigener
+        Werkstatt" is headed by "Tischlermeister"); at most per_word pieces per word."""
+        if not words or (pks is not None and not len(pks)):
+            return []
+
+        def key(column: str) -> str:
+            return f"regexp_replace(lower(strip_accents(split_part(trim({column}), ' ', 1))), '[^a-z0-9]', '', 'g')"
+
+        only = "" if pks is None else " AND i.person_pk IN (SELECT pk FROM _pks)"
+        with registered(self.conn, "_heads", {"word": words}), _pk_table(self.conn, pks):
+            return self.conn.execute(
+                f"""SELECT i.item_id, i.person_pk, h.word FROM items i JOIN _heads h ON {key('i.text')} = {key('h.word')}
+                    WHERE i.kind IN ({_kinds_sql(kinds)}){only}
+                    QUALIFY row_number() OVER (PARTITION BY h.word ORDER BY i.item_id) <= {int(per_word)}""").fetchall()
+
+    def view_rows(self, pks: list[int] | None) -> dict[str, list]:
+        """What the search view keeps of these people (or everyone), by pk: id, name, aliases, tags, whether
+        they are a direct contact, what they say about their time (text and offers), and how often they helped."""
+        only = "" if pks is None else "WHERE p.pk IN (SELECT pk FROM _pks)"
+        with _pk_table(self.conn, pks):
+            result = self.conn.execute(
+                f"""SELECT p.pk, p.id, p.name, p.aliases, p.tags, p.via IS NULL AS direct,
+                           concat_ws(' ', p.text, (SELECT string_agg(i.text, ' ' ORDER BY i.pos) FROM items i
+                                                   WHERE i.person_pk = p.pk AND i.kind = 'offer')) AS availability,
+                           (SELECT count(*) FROM intros t WHERE t.person_pk = p.pk AND t.status = 'helped') AS helped
+                    FROM people p {only} ORDER BY p.pk""").fetchall()
+        columns = ("pk", "id", "name", "aliases", "tags", "direct", "availability", "helped")
+        return {c: [row[i] for row in result] for i, c in enumerate(columns)}
+
+    def lexical_terms(self, pks: list[int] | None, stem_sql, too_common: int) -> dict[str, np.ndarray | list]:
+        """Postings of each person's text, offers and tags (of these people, or everyone), tokenised and stemmed
+        by DuckDB (the FTS extension's stem(), see index/lexical.py): terms sorted with their document
+        frequency; (term row, pk, term frequency) for terms used by at most too_common people; document lengths."""
+        only = "" if pks is None else "AND p.pk IN (SELECT pk FROM _pks)"
+        with _pk_table(self.conn, pks):
+            self.conn.execute(
+                f"""CREATE OR REPLACE TEMP TABLE _tokens AS
+                    WITH docs AS (
+                        SELECT p.pk, concat_ws(' ', p.text, (SELECT string_agg(i.text, ' ' ORDER BY i.pos) FROM items i
+                                WHERE i.person_pk = p.pk AND i.kind = 'offer'), array_to_string(p.tags, ' ')) AS body
+                        FROM people p WHERE true {only})
+                    SELECT pk, {stem_sql('w')} AS term FROM (
+                        SELECT pk, unnest(string_split_regex({_tokenised('body')}, '\\s+')) AS w FROM docs)
+                    WHERE w <> ''""")
+        try:
+            self.conn.execute(
+                """CREATE OR REPLACE TEMP TABLE _terms AS
+                   SELECT term, count(DISTINCT pk)::INTEGER AS df, (row_number() OVER (ORDER BY term) - 1)::INTEGER AS row
+                   FROM _tokens GROUP BY term""")
+            terms = self.conn.execute("SELECT term, df FROM _terms ORDER BY row").fetchnumpy()
+            postings = self.conn.execute(
+                f"""SELECT t.row, k.pk, count(*)::INTEGER AS tf FROM _tokens k JOIN _terms t USING (term)
+                    WHERE t.df <= {int(too_common)} GROUP BY t.row, k.pk ORDER BY t.row, k.pk""").fetchnumpy()
+            lengths = self.conn.execute("SELECT pk, count(*)::INTEGER AS n FROM _tokens GROUP BY pk ORDER BY pk").fetchnumpy()
+        finally:
+            self.conn.execute("DROP TABLE IF EXISTS _tokens")
+            self.conn.execute("DROP TABLE IF EXISTS _terms")
+        return {"terms": [str(t) for t in terms["term"]], "df": np.asarray(terms["df"], np.int32),
+                "post_term": np.asarray(postings["row"], np.int64), "post_pk": np.asarray(postings["pk"], np.int64),
+                "post_tf": np.asarray(postings["tf"], np.float32),
+                "doc_pk": np.asarray(lengths["pk"], np.int64), "doc_len": np.asarray(lengths["n"], np.float32)}
+
+    def models_in_use(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT DISTINCT model FROM items").fetchall()}
+
+
+def _tokenised(column: str) -> str:
+    """DuckDB FTS's own tokenising (lower-case, accents stripped, anything but a-z a separator)."""
+    return f"regexp_replace(lower(strip_accents({column})), '(\\\\.|[^a-z])+', ' ', 'g')"
+
+
+@contextmanager
+def _pk_table(conn, pks):
+    """The pks as a temporary table `_pks` (None: no table, the query covers everyone)."""
+    if pks is None:
+        yield
+        return
+    with registered(conn, "_pks", {"pk": np.asarray(pks, dtype=np.int32)}):
+        yield
