@@ -186,6 +186,8 @@ class Network:
                 with tables.transaction():
                     writer.write(tables, batch, vectors, model, action)
                 self._publish(tables)
+            if batch.stale and self.store.wasteful():  # updates left old rows behind: give the space back
+                self.store.compact()
         return batch.report
 
     def add(self, record: PersonRecord | dict) -> str:

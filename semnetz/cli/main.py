@@ -378,7 +378,10 @@ def _write_report(out_dir, name: str, report: dict, plot) -> None:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     (out / f"{name}.json").write_text(_json.dumps(report, ensure_ascii=False, indent=2, default=render._json_default))
-    plot(report, out)
+    try:
+        plot(report, out)
+    except ImportError:
+        raise SemnetzError(f"wrote {out / (name + '.json')}; the plots need matplotlib: pip install 'semnetz[bench]'") from None
     click.echo(f"wrote {out / (name + '.json')} and the plots in {out}", err=True)
 
 

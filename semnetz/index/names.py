@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -14,8 +15,12 @@ from ..text import fold
 # rapidfuzz ratio (0-100) from which a name counts as meant; 85 lets one or two typos through in a
 # name of ordinary length while "Emma" does not find "Emil".
 NAME_MATCH_MIN_RATIO = 85.0
-# A single name word (first or last name) is a candidate on its own only if at most this many people share it.
+# A single name word (first or last name) is a candidate on its own only if at most this many people share it
+# (counted over the whole view at query time: a segment may hold one of three Webers) …
 MAX_PEOPLE_SHARING_NAME_WORD = 2
+# … and a segment keeps a word as a key only if at most this many of its people share it (it lists the others
+# as common, so the view never counts them as rare).
+WORD_KEY_MAX_OWNERS = 8
 _MIN_NAME_WORD_CHARS = 3
 PREFIX_CHARS = 3
 # A word start shared by more than this share of all keys ("mam" of "Mama") is too common to look up alone.
@@ -57,10 +62,8 @@ class NameMatcher:
         for _, _, name, _ in people:
             word_owners.update(set(without_titles(fold(name)).split()))
         self._keys: list[str] = []
-        owner_pks: list[int] = []
         self._written: list[str] = []  # the name or alias as written (references, not copies)
-        is_alias: list[bool] = []
-        self._owner_lists = (owner_pks, is_alias)
+        self._owner_lists: tuple[list[int], list[bool], list[bool]] = ([], [], [])  # owner, is alias, is a name word
         for pk, _, name, aliases in people:
             folded = fold(name)
             plain = without_titles(folded)
@@ -75,12 +78,15 @@ class NameMatcher:
                 if surname and folded_alias and " " not in folded_alias and folded_alias != surname[0]:
                     self._add(f"{folded_alias} {surname[0]}", pk, f"{alias} ({name})", "alias")
             for word in set(plain.split()):
-                if len(word) >= _MIN_NAME_WORD_CHARS and word_owners[word] <= MAX_PEOPLE_SHARING_NAME_WORD:
-                    self._add(word, pk, name, "name")
+                if len(word) >= _MIN_NAME_WORD_CHARS and word != plain and word_owners[word] <= WORD_KEY_MAX_OWNERS:
+                    self._add(word, pk, name, "word")
 
         self._owner_pk = np.array(self._owner_lists[0], dtype=np.int64)  # arrays: compact for millions of keys
         self._is_alias = np.array(self._owner_lists[1], dtype=bool)
+        self._is_word = np.array(self._owner_lists[2], dtype=bool)
         del self._owner_lists
+        self._common_words = sorted(w for w, n in word_owners.items()
+                                    if n > WORD_KEY_MAX_OWNERS and len(w) >= _MIN_NAME_WORD_CHARS)
         self._index_keys()
 
     def _index_keys(self) -> None:
@@ -107,20 +113,23 @@ class NameMatcher:
         matcher._keys = [self._keys[i] for i in rows]
         matcher._written = [self._written[i] for i in rows]
         matcher._owner_pk, matcher._is_alias = self._owner_pk[keep], self._is_alias[keep]
+        matcher._is_word, matcher._common_words = self._is_word[keep], self._common_words
         matcher._index_keys()
         return matcher
 
     # ---- saved in the view: folding millions of names takes seconds, loading them a fraction ----
     def arrays(self) -> dict[str, np.ndarray]:
         prefixes = sorted(self._prefix_ids, key=self._prefix_ids.get)
-        return {"owner_pk": self._owner_pk, "is_alias": self._is_alias, "bucket_keys": self._bucket_keys,
+        return {"owner_pk": self._owner_pk, "is_alias": self._is_alias, "is_word": self._is_word,
+                "common_words": _blob(self._common_words), "bucket_keys": self._bucket_keys,
                 "bucket_bounds": self._bucket_bounds, "key_lengths": self._key_lengths, "keys": _blob(self._keys),
                 "written": _blob(self._written), "prefixes": _blob(prefixes)}
 
     @classmethod
     def load(cls, z) -> "NameMatcher":
         matcher = cls()
-        matcher._owner_pk, matcher._is_alias = z["owner_pk"], z["is_alias"]
+        matcher._owner_pk, matcher._is_alias, matcher._is_word = z["owner_pk"], z["is_alias"], z["is_word"]
+        matcher._common_words = _unblob(z["common_words"])
         matcher._bucket_keys, matcher._bucket_bounds = z["bucket_keys"], z["bucket_bounds"]
         matcher._key_lengths = z["key_lengths"]
         matcher._keys, matcher._written = _unblob(z["keys"]), _unblob(z["written"])
@@ -151,9 +160,25 @@ class NameMatcher:
             self._owner_lists[0].append(pk)
             self._written.append(written)
             self._owner_lists[1].append(field == "alias")
+            self._owner_lists[2].append(field == "word")
 
-    def match(self, query: str, limit: int = 10) -> list[NameHit]:
-        """People whose name or alias the query is, best first; at most one hit per person."""
+    def word_owners(self, word: str) -> np.ndarray:
+        """pks of the people this matcher holds the name word for."""
+        prefix_id = self._prefix_ids.get(word[:PREFIX_CHARS])
+        if prefix_id is None:
+            return np.zeros(0, dtype=np.int64)
+        bucket = self._bucket_keys[self._bucket_bounds[prefix_id]:self._bucket_bounds[prefix_id + 1]]
+        rows = [int(i) for i in bucket if self._is_word[i] and self._keys[i] == word]
+        return self._owner_pk[rows] if rows else np.zeros(0, dtype=np.int64)
+
+    def is_common(self, word: str) -> bool:
+        """Do more than WORD_KEY_MAX_OWNERS of this matcher's people share this name word?"""
+        at = bisect.bisect_left(self._common_words, word)
+        return at < len(self._common_words) and self._common_words[at] == word
+
+    def match(self, query: str, limit: int = 10, word_is_rare=lambda word: True) -> list[NameHit]:
+        """People whose name or alias the query is, best first; at most one hit per person. A single name word
+        counts only if word_is_rare(word) (few people in the whole network share it)."""
         folded = without_titles(fold(query)) or fold(query)
         if not folded or not len(self._keys):
             return []
@@ -168,8 +193,10 @@ class NameMatcher:
             score_cutoff=NAME_MATCH_MIN_RATIO, limit=limit * 3,
         )
         best: dict[int, NameHit] = {}
-        for _, ratio, index in found:
+        for key, ratio, index in found:
             key_index = int(candidates[index])
+            if self._is_word[key_index] and not word_is_rare(key):
+                continue
             pk, written = int(self._owner_pk[key_index]), self._written[key_index]
             field = "alias" if self._is_alias[key_index] else "name"
             if pk not in best or ratio / 100.0 > best[pk].score:

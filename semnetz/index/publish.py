@@ -80,7 +80,7 @@ def publish(tables, directory: Path, *, model: str, dim: Callable[[], int], inde
         removed = np.setdiff1d(people, _existing(tables, people))
         if len(removed):  # cut them out of every earlier segment that still holds them (privacy)
             segments = [s.without(removed, directory, name(s.kind)) if s is not segments[-1] and
-                        np.isin(removed, s.pk).any() else s for s in segments]
+                        _holds(s, removed) else s for s in segments]
     manifest = {"generation": generation, "model": model, "dim": dim_value, "index_type_choice": index_type,
                 "segments": [s.name for s in segments]}
     write_manifest(directory, manifest)
@@ -95,6 +95,12 @@ def _outgrown(tables, base: Segment, index_type: str) -> bool:
     type that fits its size."""
     ideal = resolve_index_type(index_type, tables.people.count_items(PIECE_KINDS), int(base.meta["dim"]))
     return outgrown(base.meta["index_type"], ideal)
+
+
+def _holds(segment: Segment, pks: np.ndarray) -> bool:
+    """Does this segment hold anything of these people (their record, or a link of theirs)?"""
+    a = segment.arrays
+    return bool(np.isin(pks, segment.pk).any() or np.isin(pks, a["edge_from"]).any() or np.isin(pks, a["edge_to"]).any())
 
 
 def _has_pieces(who) -> bool:

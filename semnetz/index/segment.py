@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -62,10 +62,19 @@ class Arrays:
 
 @dataclass
 class Segment:
+    """A written segment, opened. What is derived from its files (names, postings, the vector index) is made
+    once and kept: a segment never changes, and the next view after a write reuses it."""
+
     name: str
     path: Path
     meta: dict
     arrays: Arrays
+    _made: dict = field(default_factory=dict, repr=False)
+
+    def _once(self, key, make):
+        if key not in self._made:
+            self._made[key] = make()
+        return self._made[key]
 
     # ---- opening ----
     @classmethod
@@ -93,7 +102,11 @@ class Segment:
         return self.arrays["dropped"]
 
     def strings(self, prefix: str) -> StringColumn:
-        return StringColumn.load(self.arrays, prefix)
+        return self._once(("strings", prefix), lambda: StringColumn.load(self.arrays, prefix))
+
+    def tag_names(self) -> np.ndarray:
+        """The tag of each (tag, pk) pair, as an array to compare against."""
+        return self._once("tag_names", lambda: np.array(self.strings("tag").all(), dtype=object))
 
     # pieces
     @property
@@ -105,20 +118,22 @@ class Segment:
         return self.arrays["item_owner"]
 
     def names(self) -> NameMatcher:
-        return NameMatcher.load(_Prefixed(self.arrays, "names_"))
+        return self._once("names", lambda: NameMatcher.load(_Prefixed(self.arrays, "names_")))
 
     def postings(self) -> Postings:
-        return Postings.load(_Prefixed(self.arrays, "lex_"))
+        return self._once("postings", lambda: Postings.load(_Prefixed(self.arrays, "lex_")))
 
     def vector_index(self) -> VectorIndex | None:
         """The base's FAISS index, memory-mapped (read-only)."""
-        loaded = VectorIndex.load(self.path / "vectors.faiss", mmap=True)
-        return loaded[0] if loaded else None
+        def make():
+            loaded = VectorIndex.load(self.path / "vectors.faiss", mmap=True)
+            return loaded[0] if loaded else None
+        return self._once("vector_index", make)
 
     def vector_file(self) -> VectorFile | None:
         """Full vectors of a base whose index is lossy (product quantisation), for rescoring."""
         path = self.path / "vectors.f16"
-        return VectorFile(path, int(self.meta["dim"])) if path.exists() else None
+        return self._once("vector_file", lambda: VectorFile(path, int(self.meta["dim"])) if path.exists() else None)
 
     def delta_vectors(self) -> np.ndarray:
         """A delta's piece vectors (fp16), rows in item order."""

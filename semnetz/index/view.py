@@ -17,7 +17,7 @@ import numpy as np
 
 from ..config import FILE_MODE
 from .lexical import LexicalSearch
-from .names import NameHit
+from .names import MAX_PEOPLE_SHARING_NAME_WORD, NameHit
 from .segment import PIECE_KINDS, Segment
 from .services import BRIDGE_CANDIDATES
 from .vectors import EXACT_INDEX_TYPE, IdFilter, VectorIndex
@@ -117,8 +117,7 @@ class View:
         return np.flatnonzero(self.seg_of >= 0)
 
     def _field(self, prefix: str, pk: int) -> str:
-        s = int(self.seg_of[pk])
-        return self.memo(("strings", s, prefix), lambda: self.segments[s].strings(prefix))[int(self.row_of[pk])]
+        return self.segments[int(self.seg_of[pk])].strings(prefix)[int(self.row_of[pk])]
 
     def id_name(self, pk: int) -> tuple[str, str]:
         return self._field("id", pk), self._field("name", pk)
@@ -136,13 +135,11 @@ class View:
         return self.memo(("by_pk", column), make)
 
     def pks_with_tags(self, tags: tuple[str, ...]) -> np.ndarray:
+        """Current people with any of these tags."""
         found = []
         for s, seg in enumerate(self.segments):
-            names = seg.strings("tag")
-            tag_pk = np.asarray(seg.arrays["tag_pk"])
-            wanted = [i for i in range(len(names)) if names[i] in tags] if len(names) < 64 else \
-                np.flatnonzero(np.isin(np.array(names.all(), dtype=object), list(tags)))
-            pks = tag_pk[np.asarray(wanted, dtype=np.int64)]
+            names = seg.tag_names()
+            pks = np.asarray(seg.arrays["tag_pk"])[np.isin(names, list(tags))] if len(names) else np.zeros(0, np.int64)
             found.append(pks[self.seg_of[pks] == s])
         return np.unique(np.concatenate(found)) if found else np.zeros(0, np.int64)
 
@@ -203,8 +200,7 @@ class View:
         for item, s, row in zip(item_ids.tolist(), where.tolist(), rows.tolist()):
             if s >= 0:
                 seg = self.segments[s]
-                texts = self.memo(("strings", s, "text"), lambda: seg.strings("text"))
-                out[item] = (texts[row], PIECE_KINDS[int(seg.arrays["item_kind"][row])])
+                out[item] = (seg.strings("text")[row], PIECE_KINDS[int(seg.arrays["item_kind"][row])])
         return out
 
     # ---- vectors ----
@@ -213,7 +209,7 @@ class View:
         return self.segments[0] if self.segments and self.segments[0].kind == "base" else None
 
     def _base_index(self) -> VectorIndex | None:
-        return self.memo("base_index", lambda: self._base.vector_index() if self._base else None)
+        return self._base.vector_index() if self._base else None
 
     @property
     def lossy(self) -> bool:
@@ -302,8 +298,7 @@ class View:
             out[in_delta] = delta_vectors[at[in_delta]]
         rest = ~in_delta
         if rest.any():
-            base = self._base
-            vector_file = self.memo("vector_file", lambda: base.vector_file() if base else None)
+            vector_file = self._base.vector_file() if self._base else None
             if vector_file is not None:
                 out[rest] = vector_file.read(item_ids[rest])
             else:
@@ -314,11 +309,23 @@ class View:
     def match_names(self, query: str, limit: int = 10) -> list[NameHit]:
         best: dict[int, NameHit] = {}
         for s, seg in enumerate(self.segments):
-            matcher = self.memo(("names", s), seg.names)
-            for hit in matcher.match(query, limit):
+            for hit in seg.names().match(query, limit, word_is_rare=self._name_word_is_rare):
                 if self.seg_of[hit.person_pk] == s and (hit.person_pk not in best or hit.score > best[hit.person_pk].score):
                     best[hit.person_pk] = hit
         return sorted(best.values(), key=lambda h: -h.score)[:limit]
+
+    def _name_word_is_rare(self, word: str) -> bool:
+        """Do at most MAX_PEOPLE_SHARING_NAME_WORD current people have this word in their name?"""
+        def count():
+            owners = 0
+            for s, seg in enumerate(self.segments):
+                names = seg.names()
+                if names.is_common(word):
+                    return MAX_PEOPLE_SHARING_NAME_WORD + 1
+                pks = names.word_owners(word)
+                owners += int((self.seg_of[pks] == s).sum()) if len(pks) else 0
+            return owners
+        return self.memo(("name_word", word), count) <= MAX_PEOPLE_SHARING_NAME_WORD
 
     def lexical(self) -> LexicalSearch:
         def make():

@@ -78,7 +78,11 @@ class AuditLog:
         for seq, detail in rows:
             value = json.loads(detail)
             cleaned = _without(value, person_id)
-            if pattern is not None and any(pattern.search(fold(text)) for text in _strings(cleaned)):
+            # an entry about them (a link, a proposal, an introduction: their id as a field of its own) or one
+            # that quotes them (a search for their name or number) keeps only its action and time; an entry
+            # about many (an import, a search's results) only loses their id
+            about_them = isinstance(value, dict) and person_id in value.values()
+            if about_them or (pattern is not None and any(pattern.search(fold(text)) for text in _strings(cleaned))):
                 cleaned = dict(REDACTED)
             if cleaned != value:
                 self.conn.execute("UPDATE audit_log SET detail = ? WHERE seq = ?",

@@ -32,6 +32,10 @@ DUCKDB_MEMORY_LIMIT = "1GB"
 LOCK_WAIT_S = 600.0
 LOCK_NOTICE_S = 1.0
 _RETRY_S = 0.05
+# The store is rewritten when more than this share of its file is free space (and it is not tiny).
+COMPACT_FREE_SHARE = 0.3
+COMPACT_MIN_BYTES = 16 << 20
+BLOCK_BYTES = 256 << 10
 
 
 class StoreBusyError(SemnetzError):
@@ -205,6 +209,13 @@ class Store:
                 make_private(path)
 
     # ---- space ----
+    def wasteful(self) -> bool:
+        """Does the file hold much more than its live rows (after deletes and updates)?"""
+        with self.write("check the store's size") as tables:
+            tables.conn.execute("CHECKPOINT")
+            total, free = tables.conn.execute("SELECT total_blocks, free_blocks FROM pragma_database_size()").fetchone()
+        return total * BLOCK_BYTES > COMPACT_MIN_BYTES and free > COMPACT_FREE_SHARE * total
+
     def compact(self) -> None:
         """Rewrite the file with only live rows: DuckDB keeps deleted rows and old versions in the file until it
         is rewritten, so after a remove (privacy) or a reindex (size) the store is copied into a fresh file
