@@ -7,7 +7,6 @@ Imports nothing heavy: `semnetz --help` reads this.
 from __future__ import annotations
 
 import os
-from importlib import resources
 from pathlib import Path
 
 HOME_ENVVAR = "SEMNETZ_HOME"
@@ -58,6 +57,8 @@ def models_dir() -> Path:
     override = os.environ.get(MODELS_DIR_ENVVAR)
     if override:
         return Path(override)
+    from importlib import resources
+
     return Path(str(resources.files("semnetz.models")))
 
 

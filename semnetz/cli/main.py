@@ -7,18 +7,36 @@ Imports only click and the light modules at the top: a command loads the library
 from __future__ import annotations
 
 import functools
-import sys
+import os
 
 import click
 from click_default_group import DefaultGroup
 
+from .. import __version__
 from ..config import HOME_ENVVAR, MODEL_ENVVAR
 from ..errors import InputError, SemnetzError
 from ..limits import DEFAULT_HOPS, DEFAULT_K, DEFAULT_PROPOSALS, MAX_HOPS, MAX_K, MAX_PROPOSALS, SEARCH_MODES
 
 
 class SemnetzGroup(DefaultGroup):
-    """Turns SemnetzError into one line on stderr and exit code 2 (no traceback)."""
+    """Turns SemnetzError into one line on stderr and exit code 2 (no traceback); keeps the root help for the
+    next `semnetz --help` (see cli/__init__.py)."""
+
+    def get_help(self, ctx):
+        text = super().get_help(ctx)
+        if ctx.parent is None:
+            from . import help_cache_path
+
+            path = help_cache_path()
+            if path is not None:
+                try:
+                    os.makedirs(os.path.dirname(path), exist_ok=True)
+                    with open(f"{path}.{os.getpid()}.tmp", "w", encoding="utf-8") as f:
+                        f.write(text + "\n")
+                    os.replace(f"{path}.{os.getpid()}.tmp", path)
+                except OSError:
+                    pass
+        return text
 
     def invoke(self, ctx):
         try:
@@ -64,8 +82,9 @@ def json_option(fn):
     return click.option("--json", "as_json", is_flag=True, help="JSON lines instead of a table.")(fn)
 
 
-@click.group(cls=SemnetzGroup, default="search", default_if_no_args=False)
-@click.version_option(package_name="semnetz")
+@click.group(cls=SemnetzGroup, default="search", default_if_no_args=False,
+             context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="semnetz")
 def cli():
     """Ask your network in free text: semnetz "brauche Handwerker".
 
@@ -447,9 +466,5 @@ def bench_peers(n_people, n_queries, seed, out_dir, as_json):
     click.echo(render.json_line(report) if as_json else peers_table(report))
 
 
-def main():  # pragma: no cover - console entry for python -m semnetz
-    cli(prog_name="semnetz")
-
-
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    cli(prog_name="semnetz")

@@ -1,0 +1,68 @@
+"""Installing and starting like a normal tool: every package ships, package data is found, and `--help` /
+`--version` answer without loading numpy, faiss, duckdb (or even Click, once the help is cached)."""
+
+import os
+import subprocess
+import sys
+import tomllib
+
+from .conftest import ROOT
+
+HEAVY = ("numpy", "faiss", "duckdb", "pyarrow", "click")
+
+
+def test_every_package_of_the_library_is_in_the_wheel():
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]
+    listed = set(config["packages"])
+    on_disk = {".".join(p.relative_to(ROOT).parent.parts) for p in (ROOT / "semnetz").rglob("__init__.py")}
+    assert on_disk | {"semnetz.models"} == listed
+    assert config["package-dir"] == {"semnetz.models": "models"}
+    assert (ROOT / "models" / "__init__.py").exists()
+
+
+def test_package_data_is_read_through_importlib_resources(monkeypatch):
+    from semnetz import encoders
+    from semnetz.config import models_dir
+
+    monkeypatch.delenv("SEMNETZ_MODELS_DIR", raising=False)
+    assert (models_dir() / "services.jsonl").exists()
+    assert encoders.registry()["default"] == "use-m3"
+
+
+def _run(code: str, cache: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "SEMNETZ_CACHE_DIR": cache}
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+
+
+def _cli(args: list[str]) -> str:
+    return (f"import sys; sys.argv = ['semnetz', *{args!r}]; from semnetz.cli import main; main(); "
+            f"print(sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)")
+
+
+def test_help_and_version_load_nothing_heavy(tmp_path):
+    first = _run(_cli(["--help"]), str(tmp_path))  # rendered by Click, and kept for next time
+    assert first.stdout.startswith("Usage: semnetz [OPTIONS] COMMAND [ARGS]...")
+    assert "numpy" not in first.stderr and "duckdb" not in first.stderr
+    again = _run(_cli(["--help"]), str(tmp_path))
+    assert again.stdout == first.stdout and again.stderr.strip() == "[]"
+    assert _run(_cli(["-h"]), str(tmp_path)).stdout == first.stdout
+    version = _run(_cli(["--version"]), str(tmp_path))
+    assert version.stdout == "semnetz, version 0.1.0\n" and version.stderr.strip() == "[]"
+
+
+def test_search_never_loads_the_store_engine(run, small_network, semnetz_home, tmp_path):
+    """A search reads the published view only: DuckDB is not even imported (nor is the store file touched)."""
+    assert run("import", small_network).exit_code == 0
+    store = semnetz_home / "semnetz.duckdb"
+    before = (store.stat().st_mtime_ns, store.read_bytes())
+    code = (f"import sys; sys.argv = ['semnetz', 'plumbing', '--home', {str(semnetz_home)!r}]; "
+            "from semnetz.encoders import register_encoder; "
+            "sys.path.insert(0, {root!r}); from tests.fake_encoder import FakeEncoder; "
+            "register_encoder('fake', FakeEncoder); from semnetz.cli import main\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print('duckdb' in sys.modules, file=sys.stderr)").replace("{root!r}", repr(str(ROOT)))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env={**os.environ, "SEMNETZ_MODEL": "fake"})
+    assert "Mark Thompson" in done.stdout, done.stderr
+    assert done.stderr.strip().splitlines()[-1] == "False"
+    assert (store.stat().st_mtime_ns, store.read_bytes()) == before
