@@ -57,7 +57,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve()
 DEFAULT_SRC = HERE.parent.parent
-SECTIONS = ("after_write", "concurrency", "store_size", "startup")
+SECTIONS = ("after_write", "concurrency", "store_size", "startup", "import_scaling")
+IMPORT_SCALING_PEOPLE = 1000
 DB_FILENAME = "semnetz.duckdb"
 DEMO_QUERY = "brauche Handwerker"
 STORE_SIZE_PEOPLE = 2000
@@ -387,10 +388,20 @@ def worker_after_write(args: dict) -> dict:
         for op, write in writes.items():
             row: dict = {}
             try:
+                # the same query just before the write (its second run) and right after it: query-to-query
+                # differences (a time said in one query, say) do not count
+                probe = next(pending)
+                net.search(probe, k=5)
+                started = time.perf_counter()
+                net.search(probe, k=5)
+                row["same_query_before_ms"] = 1000 * (time.perf_counter() - started)
                 began = time.perf_counter()
                 write(net)
                 row["write_s"] = time.perf_counter() - began
-                row["first_ms"] = search_ms(net)
+                started = time.perf_counter()
+                net.search(probe, k=5)
+                row["first_ms"] = 1000 * (time.perf_counter() - started)
+                row["ratio_same_query"] = row["first_ms"] / row["same_query_before_ms"]
                 row["next_ms"] = [search_ms(net) for _ in range(after)]
                 row["next_median_ms"] = statistics.median(row["next_ms"]) if row["next_ms"] else None
                 row["ratio"] = row["first_ms"] / out["unchanged_median_ms"]
@@ -501,10 +512,14 @@ class Bench:
             "remove": co.semnetz("remove", remove_id, "--home", home),
         }
         for op, cmd in writes.items():
+            probe = self.query(next(q))
+            before = co.search(home, probe)  # the same query right before the write
             write = co.run(cmd)
-            first = co.search(home, self.query(next(q)))
+            first = co.search(home, probe)
             after = [co.search(home, self.query(next(q))) for _ in range(2)]
             out[op] = {"write": write.brief(), "write_stdout": last_line(write.stdout), "first": first.brief(),
+                       "same_query_before_s": before.wall_s,
+                       "ratio_same_query": ratio(first.wall_s, before.wall_s) if first.ok and before.ok else None,
                        "next_median_s": median([r.wall_s for r in after if r.ok]),
                        "ratio": ratio(first.wall_s, out["unchanged_median_s"]) if first.ok else None}
         return out
@@ -520,9 +535,11 @@ class Bench:
                          f"open {fmt(inproc.get('open_s'), 's', 2)}, 1st search {fmt(inproc.get('first_search_ms'), ' ms', 1)}"])
             for op in ("add", "edit", "remove"):
                 row = inproc.get(op, {})
+                same = row.get("ratio_same_query")
+                note = row.get("error", "")[:80] or (f"same query: {fmt(row.get('same_query_before_ms'), ' ms', 1)} "
+                                                     f"before, {fmt(same, 'x', 2)}" if same is not None else "")
                 rows.append(["in-process", op, fmt(row.get("write_s"), " s", 3), fmt(row.get("first_ms"), " ms", 1),
-                             fmt(row.get("next_median_ms"), " ms", 1), fmt(row.get("ratio"), "x", 2),
-                             row.get("error", "")[:80]])
+                             fmt(row.get("next_median_ms"), " ms", 1), fmt(row.get("ratio"), "x", 2), note])
         cli = out.get("cli", {})
         base = cli.get("unchanged_median_s")
         failed = sum(1 for r in cli.get("unchanged", []) if r["rc"] != 0)
@@ -532,6 +549,9 @@ class Bench:
             write, first = row.get("write", {}), row.get("first", {})
             note = "; ".join(f"{what} rc {r.get('rc')}: {r.get('stderr_last', '')[:60]}"
                              for what, r in (("write", write), ("search", first)) if r.get("rc") != 0)
+            if not note and row.get("ratio_same_query") is not None:
+                note = (f"same query: {fmt(row.get('same_query_before_s'), ' s', 3)} before, "
+                        f"{fmt(row.get('ratio_same_query'), 'x', 2)}")
             rows.append(["cli", op, fmt(write.get("wall_s"), " s", 3), fmt(first.get("wall_s"), " s", 3),
                          fmt(row.get("next_median_s"), " s", 3), fmt(row.get("ratio"), "x", 2), note])
         print_table(f"after_write, {n} people (first search after a write / unchanged median; "
@@ -733,6 +753,38 @@ class Bench:
                          fmt(ratio(r["store_bytes"], base), "x", 2), mb(r["home_bytes"])])
         print_table(f"store_size: {STORE_SIZE_PEOPLE} people (section {fmt(out['section_s'], 's', 1)})",
                     ["state", "command wall", "semnetz.duckdb", ".wal", "store", "x import", "all under HOME"], rows)
+        return out
+
+    # ---- 5. import_scaling
+    def import_scaling(self) -> dict:
+        """The same number of new people (IMPORT_SCALING_PEOPLE) imported through the CLI into each network size:
+        the cost should follow the people imported, not the size of the network."""
+        co = self.co
+        started = time.perf_counter()
+        out: dict = {"people": IMPORT_SCALING_PEOPLE}
+        rows = []
+        for n in self.args.people:
+            home, build = co.network(n)
+            if home is None:
+                out[str(n)] = {"error": build}
+                continue
+            run_no = co.run_number(n)
+            path = co.root / f"scaling-{n}-{run_no}.jsonl"
+            failed = co.write_people(path, IMPORT_SCALING_PEOPLE, seed=500 + run_no, prefix=f"scale{os.getpid()}-")
+            if failed:
+                out[str(n)] = {"error": "generating people failed", **failed.brief()}
+                continue
+            run = co.run(co.semnetz("import", path, "--home", home))
+            out[str(n)] = {**run.brief(), "stdout": last_line(run.stdout)}
+            rows.append([f"{n:,}", fmt(run.wall_s, " s", 2) + ("" if run.ok else f" rc {run.rc}"),
+                         last_line(run.stdout)[-60:]])
+        walls = [out[str(n)].get("wall_s") for n in self.args.people if "wall_s" in out.get(str(n), {})]
+        if len(walls) >= 2:
+            out["ratio_largest_to_smallest"] = ratio(walls[-1], walls[0])
+            rows.append(["ratio", fmt(out["ratio_largest_to_smallest"], "x", 2), "largest network / smallest"])
+        out["section_s"] = time.perf_counter() - started
+        print_table(f"import_scaling: {IMPORT_SCALING_PEOPLE} new people imported (CLI) into each network "
+                    f"(section {fmt(out['section_s'], 's', 1)})", ["network", "import wall", "semnetz said"], rows)
         return out
 
     # ---- 4. startup

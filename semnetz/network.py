@@ -126,6 +126,7 @@ class Network:
     def _writing(self, what: str):
         """The write lock and the store, with waiting search log entries taken in and the view caught up with
         anything an interrupted writer left (all before this write's own changes)."""
+        self.views.release_retired()
         with self.store.write(what) as tables:
             self.spool.flush()
             with tables.transaction():
@@ -138,9 +139,10 @@ class Network:
 
     def _publish(self, tables, rebuild: bool = False) -> None:
         with _progress(0, "indexing", self.progress and rebuild) as bar:
-            publish(tables, self.home / VIEW_DIRNAME, model=self.model_name, dim=lambda: self.encoder.dim,
-                    index_type=self.index_type, bridge=self._service_bridge, rebuild=rebuild,
-                    progress=bar.update)
+            segments = publish(tables, self.home / VIEW_DIRNAME, model=self.model_name, dim=lambda: self.encoder.dim,
+                               index_type=self.index_type, bridge=self._service_bridge, rebuild=rebuild,
+                               progress=bar.update)
+        self.views.adopt(segments)
 
     def view(self) -> View:
         """The current search view (built on first use, or when the model changed)."""

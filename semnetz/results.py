@@ -43,8 +43,22 @@ def introduction(steps: list[PathStep]) -> str:
     return f"ask {steps[0].name} to introduce you to {named[0]}" + "".join(f", who knows {n}" for n in named[1:])
 
 
+class Reached:
+    """Something about a person the user reaches through `steps`: the path as ids and the introduction."""
+
+    steps: list[PathStep]
+
+    @property
+    def path(self) -> list[str]:
+        return path_ids(self.steps)
+
+    @property
+    def how(self) -> str:
+        return introduction(self.steps)
+
+
 @dataclass
-class Match:
+class Match(Reached):
     id: str
     name: str
     score: float  # what ranks: fit x reach x availability + helped bonus
@@ -54,14 +68,6 @@ class Match:
     fit: float = 0.0  # how well they fit the need, whoever they are
     steps: list[PathStep] = field(default_factory=list)  # from the user's contact to them
     availability: str | None = None  # 'fits' | 'contradicts' | 'unknown' when a time was asked for
-
-    @property
-    def path(self) -> list[str]:
-        return path_ids(self.steps)
-
-    @property
-    def how(self) -> str:
-        return introduction(self.steps)
 
     @property
     def hops(self) -> int:
@@ -117,7 +123,7 @@ class NeedRow:
 
 
 @dataclass
-class Proposal:
+class Proposal(Reached):
     """An introduction semnetz proposes: someone in need, and someone whose offer could meet it."""
 
     need: NeedRow
@@ -127,14 +133,6 @@ class Proposal:
     fit: float
     score: float
     steps: list[PathStep] = field(default_factory=list)
-
-    @property
-    def path(self) -> list[str]:
-        return path_ids(self.steps)
-
-    @property
-    def how(self) -> str:
-        return introduction(self.steps)
 
     def to_json(self) -> dict:
         return {"need_id": self.need.need_id, "needs": self.need.person_id, "needs_name": self.need.person_name,

@@ -146,3 +146,38 @@ def test_a_surname_shared_by_three_is_treated_alike_incrementally_and_rebuilt(ru
     run("add", "Otto Weber", "--id", "e6", "--text", "Schlosser")  # a third Weber, published as a delta
     queries = ["Weber", "Otto Weber", "Lena Weber"]
     assert answers(semnetz_home, queries) == rebuilt_answers(semnetz_home, tmp_path, "weber", queries)
+
+
+def test_a_long_running_network_answers_after_each_of_its_own_writes_like_a_rebuilt_view(
+        tmp_path, small_network, semnetz_home):
+    """One Network object that writes and searches (a server): each next view is made from the one before
+    (reach, scopes, who is current carried over and updated), and must answer like a view rebuilt whole."""
+    from semnetz import person_from_dict
+
+    net = Network(home=semnetz_home)
+    net.import_file(small_network)
+    steps = [
+        ("add, no links", lambda: net.add(person_from_dict({"id": "e5", "name": "Lena Kraus", "text": "Malerin"}))),
+        ("edit text", lambda: net.edit("e3", {"text": "British plumber and heating engineer"})),
+        ("add via", lambda: net.add(person_from_dict({"id": "e6", "name": "Otto Brandt", "text": "Schlosser",
+                                                      "via": "e4"}))),
+        ("link", lambda: net.link("e1", "e5", "Schwester", 0.9)),
+        ("edit via away", lambda: net.edit("e6", {"via": None})),
+        ("remove", lambda: net.remove("e4")),
+        ("add again", lambda: net.add(person_from_dict({"id": "e7", "name": "Ida Berg", "text": "Tischlerin"}))),
+    ]
+    for n, (what, write) in enumerate(steps):
+        net.search_batch(QUERIES[:3], k=5, include_all=True, hops=1)  # a view (and scopes) to carry over
+        write()
+        for hops in (1, 2):
+            got = [[(m.id, round(m.score, 4), m.why, m.path) for m in r.matches]
+                   for r in net.search_batch(QUERIES, k=5, include_all=True, hops=hops)]
+            copy = tmp_path / f"rebuilt-{n}-{hops}"
+            shutil.copytree(semnetz_home, copy)
+            shutil.rmtree(copy / VIEW_DIRNAME)
+            with Network(home=copy) as fresh:
+                expected = [[(m.id, round(m.score, 4), m.why, m.path) for m in r.matches]
+                            for r in fresh.search_batch(QUERIES, k=5, include_all=True, hops=hops)]
+            assert got == expected, (what, hops)
+    assert net.view().previous is not None or len(net.view().segments) > 1
+    net.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import bisect
 import math
 from collections import Counter
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 from ..text import fold
+from .strings import StringColumn
 
 # rapidfuzz ratio (0-100) from which a name counts as meant; 85 lets one or two typos through in a
 # name of ordinary length while "Emma" does not find "Emil".
@@ -33,16 +33,6 @@ TITLES = {"dr", "prof", "med", "dipl", "ing", "frau", "herr", "mr", "mrs", "ms",
 
 def without_titles(folded_name: str) -> str:
     return " ".join(w for w in folded_name.split() if w not in TITLES)
-
-
-def _blob(strings: list[str]) -> np.ndarray:
-    """Strings as one UTF-8 byte array (newline-separated; names never hold a newline after folding)."""
-    return np.frombuffer("\n".join(s.replace("\n", " ") for s in strings).encode("utf-8"), dtype=np.uint8)
-
-
-def _unblob(data: np.ndarray) -> list[str]:
-    text = data.tobytes().decode("utf-8")
-    return text.split("\n") if text else []
 
 
 @dataclass
@@ -85,64 +75,65 @@ class NameMatcher:
         self._is_alias = np.array(self._owner_lists[1], dtype=bool)
         self._is_word = np.array(self._owner_lists[2], dtype=bool)
         del self._owner_lists
-        self._common_words = sorted(w for w, n in word_owners.items()
-                                    if n > WORD_KEY_MAX_OWNERS and len(w) >= _MIN_NAME_WORD_CHARS)
-        self._index_keys()
+        self._common_words = StringColumn.of(sorted(w for w, n in word_owners.items()
+                                                    if n > WORD_KEY_MAX_OWNERS and len(w) >= _MIN_NAME_WORD_CHARS))
+        self._index_keys(self._keys)
+        self._keys, self._written = StringColumn.of(self._keys), StringColumn.of(self._written)
 
-    def _index_keys(self) -> None:
+    def _index_keys(self, keys: list[str]) -> None:
         """Index each key under the first letters of each of its words, so a query is compared only with keys
         that share a word start with it (a typo in the first PREFIX_CHARS letters of every word is missed)."""
-        prefixes: dict[str, int] = {}
-        pairs: list[tuple[int, int]] = []
-        for key_index, key in enumerate(self._keys):
-            for word in set(key.split()):
-                pairs.append((prefixes.setdefault(word[:PREFIX_CHARS], len(prefixes)), key_index))
-        pairs_array = np.array(sorted(pairs), dtype=np.int64).reshape(-1, 2)
-        self._prefix_ids = prefixes
-        self._bucket_keys = pairs_array[:, 1]
-        self._bucket_bounds = np.searchsorted(pairs_array[:, 0], np.arange(len(prefixes) + 1))
-        self._key_lengths = np.array([len(k) for k in self._keys], dtype=np.int32)
+        pairs = sorted((word[:PREFIX_CHARS], key_index) for key_index, key in enumerate(keys)
+                       for word in set(key.split()))
+        prefixes = list(dict.fromkeys(p for p, _ in pairs))  # sorted, as pairs are
+        row_of = {p: i for i, p in enumerate(prefixes)}
+        bucket_of = np.array([row_of[p] for p, _ in pairs], dtype=np.int64)
+        self._prefixes = StringColumn.of(prefixes)
+        self._bucket_keys = np.array([k for _, k in pairs], dtype=np.int64)
+        self._bucket_bounds = np.searchsorted(bucket_of, np.arange(len(prefixes) + 1))
+        self._key_lengths = np.array([len(k) for k in keys], dtype=np.int32)
 
     def without(self, pks: np.ndarray) -> "NameMatcher":
         """A matcher without these people's names and aliases."""
         keep = ~np.isin(self._owner_pk, pks)
         if keep.all():
             return self
-        rows = np.flatnonzero(keep).tolist()
+        rows = np.flatnonzero(keep)
         matcher = NameMatcher()
-        matcher._keys = [self._keys[i] for i in rows]
-        matcher._written = [self._written[i] for i in rows]
+        keys = self._keys.take(rows)
+        matcher._keys, matcher._written = keys, self._written.take(rows)
         matcher._owner_pk, matcher._is_alias = self._owner_pk[keep], self._is_alias[keep]
         matcher._is_word, matcher._common_words = self._is_word[keep], self._common_words
-        matcher._index_keys()
+        matcher._index_keys(keys.all())
         return matcher
 
-    # ---- saved in the view: folding millions of names takes seconds, loading them a fraction ----
+    # ---- saved in the view as arrays, opened memory-mapped: nothing is decoded until a query needs it ----
     def arrays(self) -> dict[str, np.ndarray]:
-        prefixes = sorted(self._prefix_ids, key=self._prefix_ids.get)
         return {"owner_pk": self._owner_pk, "is_alias": self._is_alias, "is_word": self._is_word,
-                "common_words": _blob(self._common_words), "bucket_keys": self._bucket_keys,
-                "bucket_bounds": self._bucket_bounds, "key_lengths": self._key_lengths, "keys": _blob(self._keys),
-                "written": _blob(self._written), "prefixes": _blob(prefixes)}
+                "bucket_keys": self._bucket_keys, "bucket_bounds": self._bucket_bounds,
+                "key_lengths": self._key_lengths, **self._keys.arrays("keys"), **self._written.arrays("written"),
+                **self._prefixes.arrays("prefixes"), **self._common_words.arrays("common")}
 
     @classmethod
     def load(cls, z) -> "NameMatcher":
         matcher = cls()
         matcher._owner_pk, matcher._is_alias, matcher._is_word = z["owner_pk"], z["is_alias"], z["is_word"]
-        matcher._common_words = _unblob(z["common_words"])
         matcher._bucket_keys, matcher._bucket_bounds = z["bucket_keys"], z["bucket_bounds"]
         matcher._key_lengths = z["key_lengths"]
-        matcher._keys, matcher._written = _unblob(z["keys"]), _unblob(z["written"])
-        matcher._prefix_ids = {p: i for i, p in enumerate(_unblob(z["prefixes"]))}
+        matcher._keys, matcher._written = StringColumn.load(z, "keys"), StringColumn.load(z, "written")
+        matcher._prefixes, matcher._common_words = StringColumn.load(z, "prefixes"), StringColumn.load(z, "common")
         return matcher
+
+    def _bucket(self, word: str) -> np.ndarray:
+        """The keys with a word that starts like this word."""
+        row = self._prefixes.search_sorted(word[:PREFIX_CHARS])
+        if row is None:
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(self._bucket_keys[self._bucket_bounds[row]:self._bucket_bounds[row + 1]])
 
     def _candidates(self, folded: str) -> np.ndarray:
         """Keys sharing a word start with the query; very common starts ("mam" of "Mama") only if nothing else."""
-        buckets = []
-        for word in set(folded.split()):
-            prefix_id = self._prefix_ids.get(word[:PREFIX_CHARS])
-            if prefix_id is not None:
-                buckets.append(self._bucket_keys[self._bucket_bounds[prefix_id]:self._bucket_bounds[prefix_id + 1]])
+        buckets = [b for b in (self._bucket(word) for word in set(folded.split())) if len(b)]
         if not buckets:
             return np.zeros(0, dtype=np.int64)
         common = max(COMMON_BUCKET_MIN, int(COMMON_BUCKET_SHARE * len(self._keys)))
@@ -164,17 +155,12 @@ class NameMatcher:
 
     def word_owners(self, word: str) -> np.ndarray:
         """pks of the people this matcher holds the name word for."""
-        prefix_id = self._prefix_ids.get(word[:PREFIX_CHARS])
-        if prefix_id is None:
-            return np.zeros(0, dtype=np.int64)
-        bucket = self._bucket_keys[self._bucket_bounds[prefix_id]:self._bucket_bounds[prefix_id + 1]]
-        rows = [int(i) for i in bucket if self._is_word[i] and self._keys[i] == word]
-        return self._owner_pk[rows] if rows else np.zeros(0, dtype=np.int64)
+        rows = [int(i) for i in self._bucket(word) if self._is_word[i] and self._keys[i] == word]
+        return np.asarray(self._owner_pk[rows]) if rows else np.zeros(0, dtype=np.int64)
 
     def is_common(self, word: str) -> bool:
         """Do more than WORD_KEY_MAX_OWNERS of this matcher's people share this name word?"""
-        at = bisect.bisect_left(self._common_words, word)
-        return at < len(self._common_words) and self._common_words[at] == word
+        return self._common_words.search_sorted(word) is not None
 
     def match(self, query: str, limit: int = 10, word_is_rare=lambda word: True) -> list[NameHit]:
         """People whose name or alias the query is, best first; at most one hit per person. A single name word

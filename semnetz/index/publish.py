@@ -42,8 +42,9 @@ def is_current(directory: Path, tables, model: str) -> bool:
 
 
 def publish(tables, directory: Path, *, model: str, dim: Callable[[], int], index_type: str,
-            bridge: Callable[[], object], rebuild: bool = False, progress=None) -> dict:
-    """Bring the view up to date with the store (the caller holds the write lock); returns the manifest."""
+            bridge: Callable[[], object], rebuild: bool = False, progress=None) -> list[Segment]:
+    """Bring the view up to date with the store (the caller holds the write lock); returns the segments now
+    published, opened (so the writer's own next view need not open them again)."""
     private_dir(directory)
     generation = tables.generation
     people, edges = tables.journal.pending()
@@ -54,8 +55,13 @@ def publish(tables, directory: Path, *, model: str, dim: Callable[[], int], inde
         if int(manifest["generation"]) != generation:
             manifest = {**manifest, "generation": generation}
             write_manifest(directory, manifest)
-        return manifest
-    segments = [Segment.open(directory / name) for name in manifest["segments"]] if usable else []
+        return []
+    segments: list[Segment] = []
+    if usable and not rebuild:
+        try:
+            segments = [Segment.open(directory / name) for name in manifest["segments"]]
+        except (OSError, ValueError, KeyError):  # damaged, or written by another version: build anew
+            segments = []
     base = segments[0] if segments and segments[0].kind == "base" else None
     deltas = segments[1:] if base else segments
     in_deltas = sum(s.people_count for s in deltas) + len(people)
@@ -87,7 +93,7 @@ def publish(tables, directory: Path, *, model: str, dim: Callable[[], int], inde
     with tables.transaction():
         tables.journal.clear()
     _delete_unlisted(directory, set(manifest["segments"]))
-    return manifest
+    return segments
 
 
 def _outgrown(tables, base: Segment, index_type: str) -> bool:

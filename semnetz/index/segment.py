@@ -30,7 +30,7 @@ from .strings import StringColumn
 from .vector_file import VectorFile
 from .vectors import EXACT_INDEX_TYPE, VectorIndex, resolve_index_type
 
-SEGMENT_FORMAT = 1
+SEGMENT_FORMAT = 2
 PIECE_KINDS = ("about", "offer", "offer_part")  # what people are and offer: the pieces a need is searched in
 TRAINING_SAMPLE = 100_000
 TRAINING_POINTS_PER_LIST = 40  # faiss wants at least 39 training vectors per IVF list
@@ -47,11 +47,18 @@ class Arrays:
 
     def __getitem__(self, key: str) -> np.ndarray:
         if key not in self._open:
-            self._open[key] = np.load(self.path / f"{key}.npy", mmap_mode="r")
+            # a plain array over the mapped file: np.memmap's own indexing costs microseconds a call
+            self._open[key] = np.load(self.path / f"{key}.npy", mmap_mode="r").view(np.ndarray)
         return self._open[key]
 
     def __contains__(self, key: str) -> bool:
         return key in self._open or (self.path / f"{key}.npy").exists()
+
+    def open_all(self) -> None:
+        """Open every file now: a mapped file stays readable after a writer deletes it, so a reader that opened
+        a segment can finish with it even if a newer view replaces it meanwhile."""
+        for path in self.path.glob("*.npy"):
+            self[path.stem]
 
     @staticmethod
     def write(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -78,11 +85,16 @@ class Segment:
 
     # ---- opening ----
     @classmethod
-    def open(cls, path: Path) -> "Segment":
+    def open(cls, path: Path, made: dict | None = None) -> "Segment":
+        """made: what the writer already holds in memory of it (names, postings, the vector index)."""
         meta = json.loads((path / "meta.json").read_text())
         if meta.get("format") != SEGMENT_FORMAT:
             raise ValueError(f"segment format {meta.get('format')}")
-        return cls(path.name, path, meta, Arrays(path))
+        segment = cls(path.name, path, meta, Arrays(path), dict(made or {}))
+        segment.arrays.open_all()
+        if meta["kind"] == "base":
+            segment.vector_index()
+        return segment
 
     @property
     def kind(self) -> str:
@@ -139,12 +151,36 @@ class Segment:
         """A delta's piece vectors (fp16), rows in item order."""
         return self.arrays["vectors"]
 
+    def index(self) -> VectorIndex | None:
+        """This segment's vectors, searchable: the base's FAISS file, or for a delta an exact index made from
+        its (few) vectors when first asked for."""
+        if self.kind == "base":
+            return self.vector_index()
+
+        def make():
+            index = VectorIndex(int(self.meta["dim"]), EXACT_INDEX_TYPE)
+            index.add(np.asarray(self.item_id), np.asarray(self.delta_vectors(), dtype=np.float32))
+            return index
+        return self._once("index", make)
+
+    def vectors_of(self, rows: np.ndarray, item_ids: np.ndarray) -> np.ndarray:
+        """Full vectors of these pieces (rows of this segment, and their ids), for rescoring."""
+        if self.kind == "delta":
+            return np.asarray(self.delta_vectors()[rows], dtype=np.float32)
+        vector_file = self.vector_file()
+        return vector_file.read(item_ids) if vector_file is not None else self.vector_index().reconstruct(item_ids)
+
+    def relations(self) -> tuple[list[str], np.ndarray]:
+        """The distinct relations of this segment's links and, per link, which one it is."""
+        return self._once("relations", lambda: (self.strings("relation").all(), np.asarray(self.arrays["edge_relation"])))
+
     # ---- removing people from a written segment (privacy: no byte of them stays) ----
     def without(self, pks: np.ndarray, directory: Path, name: str) -> "Segment":
         """A copy of this segment without these people (a new folder; this one is left to be deleted)."""
         pks = np.asarray(pks, dtype=np.int64)
         staging = _staging(directory, name)
         a = self.arrays
+        names, postings = self.names().without(pks), self.postings().without(pks)
         keep_people = ~np.isin(a["pk"], pks)
         keep_pieces = ~np.isin(a["item_owner"], pks)
         keep_tags = ~np.isin(a["tag_pk"], pks)
@@ -165,11 +201,12 @@ class Segment:
             "nom_sim": a["nom_sim"][keep_nominees], "nom_item": a["nom_item"][keep_nominees],
             "edge_pks": np.asarray(a["edge_pks"]), "edge_from": a["edge_from"][keep_edges],
             "edge_to": a["edge_to"][keep_edges], "edge_strength": a["edge_strength"][keep_edges],
-            **self.strings("relation").take(np.flatnonzero(keep_edges)).arrays("relation"),
-            **_prefixed(self.names().without(pks).arrays(), "names_"),
-            **_prefixed(self.postings().without(pks).arrays(), "lex_"),
+            **_relations(np.array(self.relations()[0], dtype=object)[a["edge_relation"][keep_edges]]),
+            **_prefixed(names.arrays(), "names_"),
+            **_prefixed(postings.arrays(), "lex_"),
         }
         removed_items = np.asarray(a["item_id"][~keep_pieces])
+        made = {"names": names, "postings": postings}
         if self.kind == "delta":
             arrays["vectors"] = a["vectors"][keep_pieces]
         else:
@@ -178,6 +215,7 @@ class Segment:
                 index, meta = loaded
                 index.remove(removed_items)
                 index.save(staging / "vectors.faiss", meta)
+                made["vector_index"] = index
             vectors = self.vector_file()
             if vectors is not None:
                 shutil.copyfile(vectors.path, staging / "vectors.f16")
@@ -186,7 +224,14 @@ class Segment:
                     removed_items, np.zeros((len(removed_items), vectors.dim), dtype=np.float32))
         Arrays.write(staging, arrays)
         meta = {**self.meta, "name": name, "people": int(keep_people.sum()), "pieces": int(keep_pieces.sum())}
-        return _finish(staging, directory, name, meta)
+        return _finish(staging, directory, name, meta, made)
+
+
+def _relations(per_link: np.ndarray) -> dict[str, np.ndarray]:
+    """Each link's relation as a code into the distinct relations (few: "Bruder", "Kollegin", …)."""
+    names, codes = np.unique(per_link.astype(str), return_inverse=True) if len(per_link) else \
+        (np.zeros(0, dtype=str), np.zeros(0, dtype=np.int64))
+    return {"edge_relation": codes.astype(np.int32), **StringColumn.of([str(n) for n in names]).arrays("relation")}
 
 
 def _by_owner(owners: np.ndarray) -> dict[str, np.ndarray]:
@@ -216,13 +261,13 @@ def _staging(directory: Path, name: str) -> Path:
     return staging
 
 
-def _finish(staging: Path, directory: Path, name: str, meta: dict) -> Segment:
+def _finish(staging: Path, directory: Path, name: str, meta: dict, made: dict | None = None) -> Segment:
     meta = {**meta, "format": SEGMENT_FORMAT}
     with open(os.open(staging / "meta.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE), "w") as f:
         json.dump(meta, f)
     final = directory / name
     os.replace(staging, final)
-    return Segment.open(final)
+    return Segment.open(final, made)
 
 
 # ---- building from the store ----
@@ -246,11 +291,12 @@ def build_segment(tables, directory: Path, name: str, *, kind: str, people: np.n
     # names: who is called what
     names = NameMatcher(list(zip(rows["pk"], rows["id"], rows["name"], rows["aliases"])))
     arrays.update(_prefixed(names.arrays(), "names_"))
-    del rows, names
+    del rows
     # lexical postings, tokenised and stemmed by DuckDB
     load_fts(tables.conn)
     lexical = tables.people.lexical_terms(None if people is None else pk.tolist(), stem_sql, MAX_DOC_FREQUENCY)
-    arrays.update(_prefixed(Postings.build(lexical).arrays(), "lex_"))
+    postings = Postings.build(lexical)
+    arrays.update(_prefixed(postings.arrays(), "lex_"))
     del lexical
     # pieces and their vectors
     pieces = _read_pieces(tables, None if people is None else pk, kind, staging, dim, index_type, progress)
@@ -264,11 +310,14 @@ def build_segment(tables, directory: Path, name: str, *, kind: str, people: np.n
     frm, to, strength, relation = tables.links.edges(None if edges is None else edges.tolist())
     arrays.update({"edge_pks": np.asarray(edges if edges is not None else [], dtype=np.int64),
                    "edge_from": frm, "edge_to": to, "edge_strength": strength,
-                   **StringColumn.of(relation).arrays("relation")})
+                   **_relations(np.array(relation, dtype=object))})
     Arrays.write(staging, arrays)
     meta = {"name": name, "kind": kind, "generation": generation, "model": model, "dim": dim,
             "people": int(len(pk)), "pieces": int(len(pieces.item_id)), "index_type": pieces.index_type}
-    return _finish(staging, directory, name, meta)
+    made = {"names": names, "postings": postings}
+    if pieces.index is not None:
+        made["vector_index"] = pieces.index
+    return _finish(staging, directory, name, meta, made)
 
 
 @dataclass
@@ -290,19 +339,25 @@ class _Pieces:
             return self.vector_file.read(item_ids)
         return self.index.reconstruct(item_ids)
 
-    def search(self, queries: np.ndarray, k: int) -> np.ndarray:
-        """The item ids of the k pieces closest to each query (-1 where there are fewer)."""
+    @property
+    def lossy(self) -> bool:
+        return self.index is not None and self.index.lossy
+
+    def search(self, queries: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(scores, item ids) of the k pieces closest to each query (-1 where there are fewer)."""
         if self.index is not None:
-            return self.index.search(queries, k)[1]
-        if len(self.item_id) == 0:
-            return np.full((len(queries), 0), -1, dtype=np.int64)
+            scores, ids = self.index.search(queries, k)
+            return np.array(scores, dtype=np.float32), ids
         k = min(k, len(self.item_id))
-        out = np.empty((len(queries), k), dtype=np.int64)
+        out_ids = np.empty((len(queries), k), dtype=np.int64)
+        out_scores = np.empty((len(queries), k), dtype=np.float32)
+        vectors = np.asarray(self.vectors, np.float32)
         for start in range(0, len(queries), NOMINATION_ROLES_PER_CALL):
-            scores = queries[start:start + NOMINATION_ROLES_PER_CALL] @ np.asarray(self.vectors, np.float32).T
+            scores = queries[start:start + NOMINATION_ROLES_PER_CALL] @ vectors.T
             top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
-            out[start:start + len(top)] = self.item_id[top]
-        return out
+            out_ids[start:start + len(top)] = self.item_id[top]
+            out_scores[start:start + len(top)] = np.take_along_axis(scores, top, 1)
+        return out_scores, out_ids
 
 
 def _read_pieces(tables, pks: np.ndarray | None, kind: str, staging: Path, dim: int, index_type: str,
@@ -359,39 +414,47 @@ def _nominate(tables, bridge, pieces: _Pieces, pks: np.ndarray | None) -> dict[s
     """For each service, the people whose pieces best match one of its role names: (service, pk, cosine, item
     id of that piece), at most BRIDGE_CANDIDATES per service, sorted by service. A piece that starts with a
     role's name ("Tischlermeister mit eigener Werkstatt") names that role, however much else it says."""
-    empty = {"nom_service": np.zeros(0, np.int32), "nom_pk": np.zeros(0, np.int64),
-             "nom_sim": np.zeros(0, np.float32), "nom_item": np.zeros(0, np.int64)}
     if bridge is None or len(pieces.item_id) == 0:
-        return empty
-    ids = pieces.search(bridge.role_vectors, BRIDGE_CANDIDATES * 4)
-    # exact cosines for the nominated pieces (a compressed index only approximates them)
-    found = np.unique(ids[ids >= 0])
-    vectors = pieces.vectors_of(found)
-    row = np.searchsorted(found, np.where(ids >= 0, ids, found[0] if len(found) else 0))
-    scores = np.zeros(ids.shape, dtype=np.float32)
-    for start in range(0, len(ids) if len(found) else 0, NOMINATION_ROLES_PER_CALL):
-        part = slice(start, start + NOMINATION_ROLES_PER_CALL)
-        scores[part] = np.einsum("rkd,rd->rk", vectors[row[part]], bridge.role_vectors[part])
-    owner_rows = np.searchsorted(pieces.item_id, np.clip(ids, 0, None))
-    owner_rows = np.clip(owner_rows, 0, len(pieces.item_id) - 1)
+        return _nominees(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.float32), np.zeros(0, np.int64))
+    scores, ids = pieces.search(bridge.role_vectors, BRIDGE_CANDIDATES * 4)
+    if pieces.lossy:  # exact cosines for the nominated pieces (product quantisation only approximates them)
+        found = np.unique(ids[ids >= 0])
+        vectors = pieces.vectors_of(found)
+        row = np.searchsorted(found, np.where(ids >= 0, ids, found[0] if len(found) else 0))
+        for start in range(0, len(ids) if len(found) else 0, NOMINATION_ROLES_PER_CALL):
+            part = slice(start, start + NOMINATION_ROLES_PER_CALL)
+            scores[part] = np.einsum("rkd,rd->rk", vectors[row[part]], bridge.role_vectors[part])
+    owner_rows = np.clip(np.searchsorted(pieces.item_id, np.clip(ids, 0, None)), 0, len(pieces.item_id) - 1)
     owners = np.where((ids >= 0) & (pieces.item_id[owner_rows] == ids), pieces.owner[owner_rows], -1)
-    best: dict[int, dict[int, tuple[float, int]]] = {}
-    for role, (row_scores, row_owners, row_ids) in enumerate(zip(scores, owners, ids)):
-        per_person = best.setdefault(int(bridge.role_service[role]), {})
-        for score, pk, item in zip(row_scores.tolist(), row_owners.tolist(), row_ids.tolist()):
-            if pk >= 0 and score > per_person.get(pk, (-1.0, 0))[0]:
-                per_person[pk] = (score, item)
+    service = np.repeat(bridge.role_service, ids.shape[1])
+    valid = owners.reshape(-1) >= 0
+    service, pk = service[valid], owners.reshape(-1)[valid]
+    sim, item = scores.reshape(-1)[valid].astype(np.float32), ids.reshape(-1)[valid]
     heads = bridge.one_word_roles()
-    for item, pk, word in tables.people.pieces_headed_by(list(heads), PIECE_KINDS, BRIDGE_CANDIDATES,
-                                                         None if pks is None else pks.tolist()):
-        for j in heads[word]:
-            per_person = best.setdefault(j, {})
-            if ROLE_AT_HEAD_SIM > per_person.get(pk, (-1.0, 0))[0]:
-                per_person[pk] = (ROLE_AT_HEAD_SIM, item)
-    rows = [(j, pk, sim, item) for j in sorted(best)
-            for pk, (sim, item) in sorted(best[j].items(), key=lambda kv: -kv[1][0])[:BRIDGE_CANDIDATES]]
-    if not rows:
-        return empty
-    service, pk, sim, item = zip(*rows)
-    return {"nom_service": np.asarray(service, np.int32), "nom_pk": np.asarray(pk, np.int64),
-            "nom_sim": np.asarray(sim, np.float32), "nom_item": np.asarray(item, np.int64)}
+    headed = [(j, p, i) for i, p, word in tables.people.pieces_headed_by(
+        list(heads), PIECE_KINDS, BRIDGE_CANDIDATES, None if pks is None else pks.tolist()) for j in heads[word]]
+    if headed:
+        j, p, i = (np.asarray(c, dtype=np.int64) for c in zip(*headed))
+        service, pk, item = np.r_[service, j], np.r_[pk, p], np.r_[item, i]
+        sim = np.r_[sim, np.full(len(j), ROLE_AT_HEAD_SIM, np.float32)]
+    return _nominees(service, pk, sim, item)
+
+
+def _nominees(service: np.ndarray, pk: np.ndarray, sim: np.ndarray, item: np.ndarray) -> dict[str, np.ndarray]:
+    """From (service, pk, cosine, item) candidates in the order they were found: each person's best for each
+    service (the first found among equals), then the BRIDGE_CANDIDATES best people per service (among equals,
+    the one found first)."""
+    order = np.arange(len(service))
+    by_person = np.lexsort((order, -sim, pk, service))
+    service, pk, sim, item, order = (a[by_person] for a in (service, pk, sim, item, order))
+    starts = np.flatnonzero(np.r_[True, (service[1:] != service[:-1]) | (pk[1:] != pk[:-1])]) if len(pk) else \
+        np.zeros(0, np.int64)
+    first_seen = np.minimum.reduceat(order, starts) if len(starts) else order[:0]
+    service, pk, sim, item = service[starts], pk[starts], sim[starts], item[starts]
+    ranked = np.lexsort((first_seen, -sim, service))
+    service, pk, sim, item = service[ranked], pk[ranked], sim[ranked], item[ranked]
+    group_start = np.flatnonzero(np.r_[True, service[1:] != service[:-1]]) if len(service) else np.zeros(0, np.int64)
+    rank = np.arange(len(service)) - np.repeat(group_start, np.diff(np.r_[group_start, len(service)]))
+    keep = rank < BRIDGE_CANDIDATES
+    return {"nom_service": service[keep].astype(np.int32), "nom_pk": pk[keep].astype(np.int64),
+            "nom_sim": sim[keep].astype(np.float32), "nom_item": item[keep].astype(np.int64)}

@@ -43,12 +43,15 @@ MULTITHREAD_MIN_QUERIES = 64
 class IdFilter:
     """A reusable FAISS ID selector for a set of allowed ids (a bitmap: one bit per id up to the largest)."""
 
-    def __init__(self, ids):
-        ids = np.ascontiguousarray(list(ids) if not isinstance(ids, np.ndarray) else ids, dtype=np.int64)
-        self.count = len(ids)
-        size = int(ids.max()) + 1 if len(ids) else 1
-        bits = np.zeros((size + 7) // 8, dtype=np.uint8)
-        np.bitwise_or.at(bits, ids >> 3, (1 << (ids & 7)).astype(np.uint8))
+    def __init__(self, ids=None, mask: np.ndarray | None = None):
+        """ids: the allowed ids; or mask: a boolean array, True at the allowed ids."""
+        if mask is None:
+            ids = np.ascontiguousarray(list(ids) if not isinstance(ids, np.ndarray) else ids, dtype=np.int64)
+            mask = np.zeros(int(ids.max()) + 1 if len(ids) else 1, dtype=bool)
+            mask[ids] = True
+        self.mask = mask
+        self.count = int(mask.sum())
+        bits = np.packbits(mask, bitorder="little")  # bit i of byte i >> 3 is id i, as faiss reads it
         self._bits = bits  # must outlive the selector, which points into it
         self.selector = faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits))  # n is in bytes
 

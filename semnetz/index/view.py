@@ -4,7 +4,9 @@ A view is a base segment and the deltas written after it (index/segment.py), lis
 person's current version is in the last segment that holds them, unless a later segment dropped them; the view
 works that out once (vectorised) and answers from the segments' arrays, so a search never opens the store and
 never waits for a writer. Like whoosh's Searcher: a writer publishes a new manifest; ``ViewCache.current()``
-notices it and builds the next view from the segments it has already opened plus the new ones.
+notices it and makes the next view from the one before, updating only what the new segments touched (who is
+current, which pieces are, the links, what was read of people's times), so the first search after a write costs
+about what any search costs.
 """
 
 from __future__ import annotations
@@ -45,16 +47,17 @@ def write_manifest(directory: Path, manifest: dict) -> None:
 
 
 class ViewCache:
-    """The current view of a home, reusing opened segments from one view to the next."""
+    """The current view of a home, each new one made from the one before."""
 
     def __init__(self, directory: Path):
         self.directory = directory
         self._segments: dict[str, Segment] = {}
         self._view: View | None = None
+        self._retired: View | None = None
         self._stamp = None
 
     def current(self) -> "View | None":
-        """The published view (None before anything was published); rebuilt only when the manifest changed."""
+        """The published view (None before anything was published); remade only when the manifest changed."""
         try:
             stat = (self.directory / MANIFEST).stat()
             stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
@@ -71,9 +74,22 @@ class ViewCache:
             except (OSError, ValueError, KeyError):
                 continue
             self._segments = {s.name: s for s in segments}
-            self._view, self._stamp = View(manifest, segments), stamp
+            # the view before is let go at the next change, not now: freeing a replaced base (its memory maps,
+            # its index) would otherwise fall on this search
+            self._retired = self._view
+            self._view, self._stamp = View(manifest, segments, previous=self._view), stamp
             return self._view
         return None
+
+    def release_retired(self) -> None:
+        """Let go of the view before the current one (a writer calls this, where the cost does not fall on a
+        search)."""
+        self._retired = None
+
+    def adopt(self, segments: list[Segment]) -> None:
+        """Segments this process has just written (and already holds in memory), so they are not opened again."""
+        for segment in segments:
+            self._segments.setdefault(segment.name, segment)
 
     def _open(self, name: str) -> Segment:
         if name not in self._segments:
@@ -82,24 +98,66 @@ class ViewCache:
 
 
 class View:
-    def __init__(self, manifest: dict, segments: list[Segment]):
+    def __init__(self, manifest: dict, segments: list[Segment], previous: "View | None" = None):
         self.manifest = manifest
         self.generation = int(manifest["generation"])
         self.model = manifest["model"]
+        self.dim = int(manifest["dim"])
         self.segments = segments
         self._memo: dict = {}
+        appended = (previous is not None and previous.model == self.model
+                    and len(segments) > len(previous.segments)
+                    and all(a is b for a, b in zip(previous.segments, segments)))
+        self.previous = previous if appended else None  # what a search may carry over (see rank/search.py)
+        if self.previous is not None:
+            self.previous.previous = None  # keep one view back, not a chain
+        new = segments[len(previous.segments):] if appended else segments
         # which version of each person is current: seg_of[pk] (-1: nobody), row_of[pk] within that segment
-        self.max_pk = int(max([int(s.pk.max()) if len(s.pk) else 0 for s in segments] +
-                              [int(s.dropped.max()) if len(s.dropped) else 0 for s in segments] + [0]))
+        self.max_pk = int(max([previous.max_pk if appended else 0] +
+                              [int(s.pk.max()) if len(s.pk) else 0 for s in new] +
+                              [int(s.dropped.max()) if len(s.dropped) else 0 for s in new]))
         self.seg_of = np.full(self.max_pk + 1, -1, dtype=np.int32)
         self.row_of = np.zeros(self.max_pk + 1, dtype=np.int64)
-        for s, segment in enumerate(segments):
+        if appended:
+            self.seg_of[:len(previous.seg_of)] = previous.seg_of
+            self.row_of[:len(previous.row_of)] = previous.row_of
+        first = len(segments) - len(new)
+        for s, segment in enumerate(new, start=first):
             self.seg_of[np.asarray(segment.dropped)] = -1
             pk = np.asarray(segment.pk)
             self.seg_of[pk] = s
             self.row_of[pk] = np.arange(len(pk))
-        self.live_people = [self.seg_of[np.asarray(seg.pk)] == s for s, seg in enumerate(segments)]
-        self.people_count = int(sum(int(m.sum()) for m in self.live_people))
+        # people whose current version is not the one before, and people whose links may have changed
+        self.touched = np.unique(np.concatenate([np.asarray(s.dropped) for s in new] + [np.zeros(0, np.int64)]))
+        self.links_touched = np.unique(np.concatenate(
+            [np.asarray(s.arrays["edge_pks"]) for s in new if s.kind == "delta"] + [np.zeros(0, np.int64)]))
+        if appended:  # only the touched people's rows of the older segments can have stopped being current
+            was_live = self.touched[previous.is_live(self.touched)]
+            self.live_people = [m.copy() for m in previous.live_people]
+            for s, mask in enumerate(self.live_people):
+                mine = was_live[previous.seg_of[was_live] == s]
+                mask[previous.row_of[mine]] = False
+            self.live_people += [self.seg_of[np.asarray(seg.pk)] == s for s, seg in enumerate(new, start=first)]
+            self.people_count = previous.people_count - len(was_live) + int(self.is_live(self.touched).sum())
+        else:
+            self.live_people = [self.seg_of[np.asarray(seg.pk)] == s for s, seg in enumerate(segments)]
+            self.people_count = int(sum(int(m.sum()) for m in self.live_people))
+        self.owner_by_item = self._owners(previous if appended else None, new, first)
+
+    def _owners(self, previous: "View | None", new: list[Segment], first: int) -> np.ndarray:
+        """The current owner of each piece by item id (-1: no current piece)."""
+        top = max([int(s.item_id.max()) if len(s.item_id) else 0 for s in new]
+                  + [len(previous.owner_by_item) - 1 if previous is not None else 0])
+        owners = np.full(top + 1, -1, dtype=np.int32)
+        if previous is not None:
+            owners[:len(previous.owner_by_item)] = previous.owner_by_item
+            gone, _ = previous.items_of(self.touched[previous.is_live(self.touched)])
+            owners[gone] = -1
+        for s, segment in enumerate(new, start=first):
+            ids, pks = np.asarray(segment.item_id), np.asarray(segment.item_owner)
+            live = self.seg_of[pks] == s
+            owners[ids[live]] = pks[live]
+        return owners
 
     def memo(self, key, make):
         """Something derived from this view (reach, scopes, …), made once per view."""
@@ -107,14 +165,22 @@ class View:
             self._memo[key] = make()
         return self._memo[key]
 
+    def previous_memo(self, key):
+        """What the view before this one made under key, if this view extends it (else None)."""
+        return self.previous._memo.get(key) if self.previous is not None else None
+
     # ---- people ----
-    def is_live(self, pks: np.ndarray) -> np.ndarray:
+    def is_live(self, pks) -> np.ndarray:
         pks = np.asarray(pks, dtype=np.int64)
         inside = (pks >= 0) & (pks <= self.max_pk)
         return inside & (self.seg_of[np.where(inside, pks, 0)] >= 0)
 
     def live_pks(self) -> np.ndarray:
         return np.flatnonzero(self.seg_of >= 0)
+
+    def live_mask(self) -> np.ndarray:
+        """By pk: is this a current person?"""
+        return self.seg_of >= 0
 
     def _field(self, prefix: str, pk: int) -> str:
         return self.segments[int(self.seg_of[pk])].strings(prefix)[int(self.row_of[pk])]
@@ -129,6 +195,15 @@ class View:
         """A per-person column (e.g. 'direct', 'helped') as an array indexed by pk (0 where nobody)."""
         def make():
             out = np.zeros(self.max_pk + 1, dtype=dtype)
+            before = self.previous_memo(("by_pk", column))
+            if before is not None:  # the view before, with the touched people's values updated
+                out[:len(before)] = before
+                out[self.touched] = 0
+                live = self.touched[self.is_live(self.touched)]
+                for s in np.unique(self.seg_of[live]).tolist():
+                    mine = live[self.seg_of[live] == s]
+                    out[mine] = np.asarray(self.segments[s].arrays[column])[self.row_of[mine]]
+                return out
             for seg, live in zip(self.segments, self.live_people):
                 out[np.asarray(seg.pk)[live]] = np.asarray(seg.arrays[column])[live]
             return out
@@ -147,55 +222,42 @@ class View:
     def items_of(self, pks) -> tuple[np.ndarray, np.ndarray]:
         """(item ids, their owners) of the current pieces of these people."""
         pks = np.asarray(pks, dtype=np.int64)
-        if not len(pks):
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
-        ids, owners = [], []
-        seg_of = self.seg_of[pks]
+        ids, owners = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+        seg_of = self.seg_of[pks] if len(pks) else np.zeros(0, np.int32)
         for s, seg in enumerate(self.segments):
             mine = pks[seg_of == s]
             if not len(mine):
                 continue
-            owner_sorted, owner_rows = seg.arrays["owner_sorted"], seg.arrays["owner_rows"]
+            owner_sorted = seg.arrays["owner_sorted"]
             lo = np.searchsorted(owner_sorted, mine, side="left")
-            hi = np.searchsorted(owner_sorted, mine, side="right")
-            rows = np.concatenate([np.arange(a, b) for a, b in zip(lo.tolist(), hi.tolist())]) if len(mine) else []
-            rows = np.asarray(owner_rows[np.asarray(rows, dtype=np.int64)])
-            ids.append(np.asarray(seg.item_id[rows]))
-            owners.append(np.asarray(seg.item_owner[rows]))
-        if not ids:
-            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+            counts = np.searchsorted(owner_sorted, mine, side="right") - lo
+            # the rows lo..hi of every person, without a Python loop
+            starts = np.repeat(lo - np.cumsum(np.r_[0, counts[:-1]]), counts)
+            rows = np.asarray(seg.arrays["owner_rows"])[starts + np.arange(int(counts.sum()))]
+            ids.append(np.asarray(seg.item_id)[rows])
+            owners.append(np.asarray(seg.item_owner)[rows])
         return np.concatenate(ids).astype(np.int64), np.concatenate(owners).astype(np.int64)
-
-    def _locate(self, item_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each item id: the segment whose current version holds it (-1: none) and its row there."""
-        item_ids = np.asarray(item_ids, dtype=np.int64)
-        where = np.full(item_ids.shape, -1, dtype=np.int32)
-        rows = np.zeros(item_ids.shape, dtype=np.int64)
-        for s in range(len(self.segments) - 1, -1, -1):
-            seg = self.segments[s]
-            ids = seg.item_id
-            if not len(ids):
-                continue
-            at = np.clip(np.searchsorted(ids, item_ids), 0, len(ids) - 1)
-            owner = np.asarray(seg.item_owner[at])
-            hit = (where < 0) & (np.asarray(ids[at]) == item_ids) & self.is_live(owner)
-            hit &= self.seg_of[np.where(hit, owner, 0)] == s
-            where[hit], rows[hit] = s, at[hit]
-        return where, rows
 
     def owners_of(self, item_ids: np.ndarray) -> np.ndarray:
         """The current owner of each item id (-1 for ids that are no current piece, e.g. FAISS's -1 padding)."""
-        where, rows = self._locate(item_ids)
-        out = np.full(np.shape(item_ids), -1, dtype=np.int64)
+        item_ids = np.asarray(item_ids, dtype=np.int64)
+        inside = (item_ids >= 0) & (item_ids < len(self.owner_by_item))
+        return np.where(inside, self.owner_by_item[np.where(inside, item_ids, 0)], -1)
+
+    def _rows(self, item_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each current piece: the segment that holds its current version, and its row there."""
+        owners = self.owners_of(item_ids)
+        where = np.where(owners >= 0, self.seg_of[np.where(owners >= 0, owners, 0)], -1)
+        rows = np.zeros(len(item_ids), dtype=np.int64)
         for s in np.unique(where[where >= 0]).tolist():
             mask = where == s
-            out[mask] = self.segments[s].item_owner[rows[mask]]
-        return out
+            rows[mask] = np.searchsorted(self.segments[s].item_id, item_ids[mask])
+        return where, rows
 
     def piece_texts(self, item_ids) -> dict[int, tuple[str, str]]:
         """item id -> (text, kind) of current pieces."""
         item_ids = np.asarray(list(item_ids), dtype=np.int64)
-        where, rows = self._locate(item_ids)
+        where, rows = self._rows(item_ids)
         out = {}
         for item, s, row in zip(item_ids.tolist(), where.tolist(), rows.tolist()):
             if s >= 0:
@@ -208,64 +270,42 @@ class View:
     def _base(self) -> Segment | None:
         return self.segments[0] if self.segments and self.segments[0].kind == "base" else None
 
-    def _base_index(self) -> VectorIndex | None:
-        return self._base.vector_index() if self._base else None
-
     @property
     def lossy(self) -> bool:
-        index = self._base_index()
+        index = self._base.vector_index() if self._base else None
         return bool(index is not None and index.lossy)
 
     @property
     def index_type(self) -> str:
-        index = self._base_index()
+        index = self._base.vector_index() if self._base else None
         return index.index_type if index is not None else EXACT_INDEX_TYPE
 
     @property
     def piece_count(self) -> int:
-        base_live = int(self._base_live_items()[1].sum()) if self._base else 0
-        return base_live + len(self._delta()[0])
+        return self.memo("piece_count", lambda: int((self.owner_by_item >= 0).sum()))
 
-    def _base_live_items(self) -> tuple[IdFilter | None, np.ndarray]:
-        """A filter of the base's current pieces (None when all are current) and the mask of them."""
+    def live_items(self) -> IdFilter | None:
+        """The current pieces as a filter, or None when every piece the segments hold is current."""
         def make():
-            base = self._base
-            owners = np.asarray(base.item_owner)
-            live = self.seg_of[owners] == 0
-            return (None if live.all() else IdFilter(np.asarray(base.item_id)[live])), live
-        return self.memo("base_live", make)
+            held = sum(len(s.item_id) for s in self.segments)
+            return None if held == self.piece_count else IdFilter(mask=self.owner_by_item >= 0)
+        return self.memo("live_items", make)
 
-    def _delta(self) -> tuple[np.ndarray, np.ndarray, VectorIndex | None]:
-        """The current pieces of every delta: (item ids sorted, fp16 vectors, an exact index over them)."""
-        def make():
-            ids, vectors = [], []
-            for s, seg in enumerate(self.segments):
-                if seg.kind != "delta" or not len(seg.item_id):
-                    continue
-                live = self.seg_of[np.asarray(seg.item_owner)] == s
-                ids.append(np.asarray(seg.item_id)[live])
-                vectors.append(np.asarray(seg.delta_vectors())[live])
-            if not ids:
-                return np.zeros(0, np.int64), np.zeros((0, 0), np.float16), None
-            ids, vectors = np.concatenate(ids), np.concatenate(vectors)
-            order = np.argsort(ids)
-            ids, vectors = ids[order], vectors[order]
-            index = VectorIndex(vectors.shape[1], EXACT_INDEX_TYPE)
-            index.add(ids, vectors.astype(np.float32))
-            return ids, vectors, index
-        return self.memo("delta", make)
+    def items_allowed(self, allowed_pks: np.ndarray) -> IdFilter:
+        """The current pieces of the people allowed (a boolean array by pk), as a filter."""
+        owners = self.owner_by_item
+        return IdFilter(mask=(owners >= 0) & allowed_pks[np.where(owners >= 0, owners, 0)])
 
     def search_vectors(self, queries: np.ndarray, k: int, allowed: IdFilter | None = None
                        ) -> tuple[np.ndarray, np.ndarray]:
-        """(scores, item ids), best first, over every current piece (or the allowed ones)."""
+        """(scores, item ids), best first, over every current piece (or the allowed ones): each segment's index
+        is searched with the filter, and the results merged."""
+        allowed = allowed if allowed is not None else self.live_items()
         parts = []
-        base = self._base_index()
-        if base is not None and len(base):
-            live_filter, _ = self._base_live_items()
-            parts.append(base.search(queries, k, allowed_ids=allowed if allowed is not None else live_filter))
-        _, _, delta = self._delta()
-        if delta is not None and len(delta):
-            parts.append(delta.search(queries, k, allowed_ids=allowed))
+        for seg in self.segments:
+            index = seg.index()
+            if index is not None and len(index):
+                parts.append(index.search(queries, k, allowed_ids=allowed))
         n = len(np.atleast_2d(queries))
         if not parts:
             return np.zeros((n, 0), np.float32), np.zeros((n, 0), np.int64)
@@ -279,30 +319,22 @@ class View:
         out_ids = np.full((n, k), -1, dtype=np.int64)
         out_scores = np.full((n, k), -np.inf, dtype=np.float32)
         for q in range(n):  # the same piece may come from the base and a delta (a kept piece): once
-            row = ids[q][ids[q] >= 0]
+            valid = ids[q] >= 0
+            row = ids[q][valid]
             _, first = np.unique(row, return_index=True)
             keep = np.sort(first)[:k]
             out_ids[q, :len(keep)] = row[keep]
-            out_scores[q, :len(keep)] = scores[q][ids[q] >= 0][keep]
+            out_scores[q, :len(keep)] = scores[q][valid][keep]
         return out_scores, out_ids
 
     def vectors_of(self, item_ids: np.ndarray) -> np.ndarray:
         """Full vectors of these current pieces, for rescoring."""
         item_ids = np.asarray(item_ids, dtype=np.int64)
-        delta_ids, delta_vectors, _ = self._delta()
-        at = np.clip(np.searchsorted(delta_ids, item_ids), 0, max(0, len(delta_ids) - 1))
-        in_delta = (np.asarray(delta_ids[at]) == item_ids) if len(delta_ids) else np.zeros(len(item_ids), bool)
-        dim = int(self.manifest["dim"])
-        out = np.zeros((len(item_ids), dim), dtype=np.float32)
-        if in_delta.any():
-            out[in_delta] = delta_vectors[at[in_delta]]
-        rest = ~in_delta
-        if rest.any():
-            vector_file = self._base.vector_file() if self._base else None
-            if vector_file is not None:
-                out[rest] = vector_file.read(item_ids[rest])
-            else:
-                out[rest] = self._base_index().reconstruct(item_ids[rest])
+        where, rows = self._rows(item_ids)
+        out = np.zeros((len(item_ids), self.dim), dtype=np.float32)
+        for s in np.unique(where[where >= 0]).tolist():
+            mask = where == s
+            out[mask] = self.segments[s].vectors_of(rows[mask], item_ids[mask])
         return out
 
     # ---- names, words, roles ----
@@ -330,48 +362,81 @@ class View:
     def lexical(self) -> LexicalSearch:
         def make():
             postings = [seg.postings() for seg in self.segments]
+            before = self.previous_memo("lexical")
+            if before is not None:  # the older segments' documents: only the touched people's can have gone
+                live = [m.copy() for m in before.live]
+                for p, mask in zip(postings, live):
+                    at = np.searchsorted(p.doc_pk, self.touched)
+                    hit = at < len(p.doc_pk)
+                    hit[hit] &= np.asarray(p.doc_pk)[at[hit]] == self.touched[hit]
+                    mask[at[hit]] = False
+                live += [self.seg_of[np.asarray(p.doc_pk)] == s
+                         for s, p in enumerate(postings[len(live):], start=len(live))]
+                return LexicalSearch(postings, live)
             live = [self.seg_of[np.asarray(p.doc_pk)] == s for s, p in enumerate(postings)]
             return LexicalSearch(postings, live)
         return self.memo("lexical", make)
 
-    def nominations(self) -> dict[int, dict[int, tuple[float, int]]]:
-        """For each service, the current people whose pieces best match one of its roles: pk -> (cosine, item)."""
+    def nominees(self, service: int) -> dict[int, tuple[float, int]]:
+        """The current people whose pieces best match one of this service's roles: pk -> (cosine, item)."""
         def make():
-            merged: dict[int, dict[int, tuple[float, int]]] = {}
+            merged: dict[int, tuple[float, int]] = {}
             for s, seg in enumerate(self.segments):
                 a = seg.arrays
-                pks = np.asarray(a["nom_pk"])
-                live = self.seg_of[pks] == s if len(pks) else np.zeros(0, bool)
-                for j, pk, sim, item in zip(np.asarray(a["nom_service"])[live].tolist(), pks[live].tolist(),
-                                            np.asarray(a["nom_sim"])[live].tolist(),
-                                            np.asarray(a["nom_item"])[live].tolist()):
-                    merged.setdefault(j, {})[pk] = (sim, item)
+                services = a["nom_service"]
+                lo, hi = np.searchsorted(services, service, "left"), np.searchsorted(services, service, "right")
+                pks = np.asarray(a["nom_pk"][lo:hi])
+                live = self.seg_of[pks] == s
+                for pk, sim, item in zip(pks[live].tolist(), np.asarray(a["nom_sim"][lo:hi])[live].tolist(),
+                                         np.asarray(a["nom_item"][lo:hi])[live].tolist()):
+                    merged[pk] = (sim, item)
             if len(self.segments) > 1:
-                merged = {j: dict(sorted(p.items(), key=lambda kv: -kv[1][0])[:BRIDGE_CANDIDATES])
-                          for j, p in merged.items()}
+                merged = dict(sorted(merged.items(), key=lambda kv: -kv[1][0])[:BRIDGE_CANDIDATES])
             return merged
-        return self.memo("nominations", make)
+        return self.memo(("nominees", service), make)
 
     # ---- who knows whom ----
-    def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
-        """(from, to, strength with NaN where unsaid, relation) of every current link: each segment's links
-        replace the earlier links of the people it names in edge_pks (a base names everyone)."""
+    def edges(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(from, to, strength with NaN where unsaid, relation code) of every current link: each segment's links
+        replace the earlier links of the people it names in edge_pks (a base names everyone). relation_names()
+        turns a code into the relation."""
         def make():
-            frm = np.zeros(0, np.int64)
-            to = np.zeros(0, np.int64)
-            strength = np.zeros(0, np.float64)
-            relation: list[str] = []
-            for seg in self.segments:
+            previous = self.previous_memo("edges")
+            if previous is not None:
+                frm, to, strength, code = previous
+                if not len(self.links_touched):
+                    return previous
+                new = self.segments[len(self.previous.segments):]
+            else:
+                frm, to = np.zeros(0, np.int64), np.zeros(0, np.int64)
+                strength, code = np.zeros(0, np.float64), np.zeros(0, np.int64)
+                new = self.segments
+            names = self.relation_names()
+            for seg in new:
                 a = seg.arrays
-                replaced = np.asarray(a["edge_pks"])
-                if seg.kind == "base":
-                    keep = np.zeros(len(frm), bool)
-                else:
-                    keep = ~(np.isin(frm, replaced) | np.isin(to, replaced))
-                relation = [r for r, k in zip(relation, keep.tolist()) if k] + seg.strings("relation").all()
+                keep = np.zeros(len(frm), bool) if seg.kind == "base" else \
+                    ~(np.isin(frm, a["edge_pks"]) | np.isin(to, a["edge_pks"]))
+                local_names, local_codes = seg.relations()
+                remap = np.array([names.index(n) for n in local_names], dtype=np.int64)
                 frm = np.concatenate([frm[keep], np.asarray(a["edge_from"])])
                 to = np.concatenate([to[keep], np.asarray(a["edge_to"])])
                 strength = np.concatenate([strength[keep], np.asarray(a["edge_strength"])])
+                code = np.concatenate([code[keep], remap[local_codes] if len(remap) else local_codes.astype(np.int64)])
             live = self.is_live(frm) & self.is_live(to)
-            return frm[live], to[live], strength[live], [r for r, k in zip(relation, live.tolist()) if k]
+            return frm[live], to[live], strength[live], code[live]
         return self.memo("edges", make)
+
+    def relation_names(self) -> list[str]:
+        """Every relation the segments' links name (the codes of edges() index this list)."""
+        def make():
+            names = list(self.previous.relation_names()) if self.previous is not None else []
+            for seg in self.segments[len(self.previous.segments) if self.previous is not None else 0:]:
+                names += [n for n in seg.relations()[0] if n not in names]
+            return names
+        return self.memo("relation_names", make)
+
+    def relation(self, a: int, b: int) -> str | None:
+        """Who b is to a, if a's link to b says so."""
+        frm, to, _, code = self.edges()
+        at = np.flatnonzero((frm == a) & (to == b))
+        return (self.relation_names()[int(code[at[0]])] or None) if len(at) else None

@@ -156,12 +156,10 @@ def _parse_need_dates(records: Records, source: str) -> dict:
 
 def _write_links(tables, records: list[PersonRecord], pk_of: dict[str, int | None]) -> set[int]:
     """Links from "knows" (added or updated, never removed by an import) and from "via"; returns the pks
-    whose links may have changed."""
+    whose links changed."""
     ids = {k.id for r in records for k in r.knows} | {r.via for r in records if r.via}
     missing = [i for i in ids if pk_of.get(i) is None]
     pk_of = {**pk_of, **{i: v[0] for i, v in tables.people.pks_and_hashes(missing).items()}}
     links = [Link(pk_of[r.id], pk_of[k.id], k.relation, k.strength) for r in records for k in r.knows]
     vias = [(pk_of[r.via], pk_of[r.id]) for r in records if r.via]
-    tables.links.upsert(links)
-    tables.links.ensure(vias)
-    return {l.from_pk for l in links} | {l.to_pk for l in links} | {p for pair in vias for p in pair}
+    return tables.links.upsert(links) | tables.links.ensure(vias)

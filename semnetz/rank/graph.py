@@ -77,29 +77,7 @@ def compute_reach(n_pks: int, direct_pks: np.ndarray, edges: tuple[np.ndarray, n
     return Reach(direct, reach, pred, hops)
 
 
-class RelationLabels:
-    """(from, to) -> relation, as sorted integer keys and small codes (a million links take a few MB)."""
-
-    def __init__(self, from_pk: np.ndarray, to_pk: np.ndarray, relations: list[str]):
-        keys = (from_pk << 32) | to_pk
-        order = np.argsort(keys)
-        self._keys = keys[order]
-        self._names, codes = np.unique(np.array(relations, dtype=object).astype(str), return_inverse=True)
-        self._codes = codes[order].astype(np.int32)
-
-    def get(self, pairs: list[tuple[int, int]]) -> dict[tuple[int, int], str]:
-        if not pairs or len(self._keys) == 0:
-            return {}
-        wanted = np.array([(a << 32) | b for a, b in pairs], dtype=np.int64)
-        at = np.clip(np.searchsorted(self._keys, wanted), 0, len(self._keys) - 1)
-        found = self._keys[at] == wanted
-        return {pair: str(self._names[self._codes[i]]) for pair, i, ok in zip(pairs, at.tolist(), found.tolist())
-                if ok and self._names[self._codes[i]]}
-
-
-def path_steps(pks: list[int], names, labels: RelationLabels) -> list[PathStep]:
+def path_steps(pks: list[int], names, relation) -> list[PathStep]:
     """The people on a path (pks from the user's contact to the person) as steps, each with who they are to the
-    one before ("Bruder"). names(pk) -> (id, name)."""
-    relations = labels.get(list(zip(pks, pks[1:]))) if len(pks) > 1 else {}
-    return [PathStep(*names(b), relations.get((a, b)) if a is not None else None)
-            for a, b in zip([None] + pks[:-1], pks)]
+    one before ("Bruder"). names(pk) -> (id, name); relation(a, b) -> who b is to a, or None."""
+    return [PathStep(*names(b), relation(a, b) if a is not None else None) for a, b in zip([None] + pks[:-1], pks)]

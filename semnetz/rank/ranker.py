@@ -35,7 +35,7 @@ LEXICAL_CANDIDATES = 50
 class Scope:
     """Who may be found and how their fit is weighted (see rank/search.py)."""
 
-    allowed_pks: set[int] | None = None  # None: everyone
+    allowed_pks: np.ndarray | None = None  # by pk: may be found (None: everyone)
     allowed_items: IdFilter | None = None  # the index ids of the allowed people's pieces (an ID selector)
     weight: np.ndarray | None = None  # by pk: reach (1 if None)
     bonus: np.ndarray | None = None  # by pk: added after weighting (helped before)
@@ -44,6 +44,14 @@ class Scope:
     # with a wanted time: pks -> their availability factor, asked for the candidates only (see prepare)
     availability: Callable[[list[int]], dict[int, float]] | None = None
     factors: dict[int, float] = field(default_factory=dict)
+    everyone: bool = False  # allowed_pks holds every current person (kept for updating the next view's scope)
+
+    def allows(self, pk: int, q: int) -> bool:
+        """May this person be returned for query q?"""
+        if not self.everyone and self.allowed_pks is not None and \
+                not (pk < len(self.allowed_pks) and self.allowed_pks[pk]):
+            return False
+        return not (self.exclude_pks and pk in self.exclude_pks[q])
 
     def prepare(self, pks) -> None:
         """Learn the availability factor of these candidates (a few hundred per query, not the whole network)."""
@@ -85,7 +93,6 @@ class Ranker:
         self.view, self.weights, self.mode = view, weights, mode
         self.bridge = bridge if mode == "hybrid" else None
         self.lexical = view.lexical() if mode != "dense" else None
-        self.nominations = view.nominations() if self.bridge is not None else {}
 
     def rank(self, queries: list[str], query_vectors: np.ndarray | None, k: int, scope: Scope | None = None,
              part_vectors: list[np.ndarray] | None = None) -> list[list[Match]]:
@@ -103,14 +110,13 @@ class Ranker:
         if view.lossy:
             ids = self._prescore(ids, query_vectors, max(MIN_ITEMS_FETCHED, k * ITEMS_PER_PERSON))
         owners_of_rows = view.owners_of(ids)
-        allowed = scope.allowed_pks
         lexical = [self.lexical.search(q, LEXICAL_CANDIDATES) if self.lexical else {} for q in queries]
         services = self.bridge.services_for(query_vectors, part_vectors) if self.bridge else [[] for _ in queries]
         candidates = []
         for q, (row, lex) in enumerate(zip(owners_of_rows, lexical)):
             found = set(row[row >= 0].tolist())
-            nominated = set(lex) | {pk for hit in services[q] for pk in self.nominations.get(hit.service, ())}
-            found |= {pk for pk in nominated if allowed is None or pk in allowed}
+            nominated = set(lex) | {pk for hit in services[q] for pk in view.nominees(hit.service)}
+            found |= {pk for pk in nominated if scope.allows(pk, q)}
             if scope.exclude_pks:
                 found -= scope.exclude_pks[q]
             candidates.append(found)
@@ -151,7 +157,7 @@ class Ranker:
                 scope.prepare([hit.person_pk for hit in name_hits])
                 for hit in name_hits:
                     pk = hit.person_pk
-                    if (allowed is not None and pk not in allowed) or (scope.exclude_pks and pk in scope.exclude_pks[q]):
+                    if not scope.allows(pk, q):
                         continue
                     if pk not in best or hit.score > best[pk][1]:
                         best[pk] = (scope.final(pk, hit.score), hit.score, hit.matched, hit.field)
@@ -172,9 +178,7 @@ class Ranker:
         for q, query in enumerate(queries):
             hits = self.lexical.search(query, max(k * 4, LEXICAL_CANDIDATES))
             scope.prepare(list(hits))
-            ranked = [(pk, share) for pk, share in hits.items() if scope.allowed_pks is None or pk in scope.allowed_pks]
-            if scope.exclude_pks:
-                ranked = [(pk, share) for pk, share in ranked if pk not in scope.exclude_pks[q]]
+            ranked = [(pk, share) for pk, share in hits.items() if scope.allows(pk, q)]
             ranked = sorted(ranked, key=lambda kv: -scope.final(kv[0], kv[1]))[:k]
             first = {}
             for pk, _ in ranked:
@@ -206,7 +210,7 @@ class Ranker:
         the nomination, so nothing is computed per piece here)."""
         out: dict[int, tuple[float, int]] = {}
         for hit in hits:
-            for pk, (role_sim, item_id) in self.nominations.get(hit.service, {}).items():
+            for pk, (role_sim, item_id) in self.view.nominees(hit.service).items():
                 value = hit.need_sim * self.weights.role_share(role_sim)
                 if value > out.get(pk, (0.0, 0))[0]:
                     out[pk] = (value, item_id)

@@ -12,13 +12,12 @@ import numpy as np
 
 from ..errors import InputError
 from ..index.services import ServiceBridge
-from ..index.vectors import IdFilter
 from ..index.view import View
 from ..limits import DEFAULT_HOPS, DEFAULT_K, MAX_HOPS, MAX_K, SEARCH_MODES
 from ..results import Match, PathStep, SearchResult
 from ..text import query_clauses
 from ..when import availability_fit, parse_when, read_availability, time_said, without_time
-from .graph import Reach, RelationLabels, compute_reach, path_steps
+from .graph import Reach, compute_reach, path_steps
 from .ranker import Ranker, Scope
 from .weights import WEIGHTS, Weights
 
@@ -106,19 +105,58 @@ class Searcher:
 
     # ---- who may be found, and how they are weighed ----
     def reach(self) -> Reach:
-        """Paths from the user to everyone in this view."""
-        def make():
-            view = self.view
-            frm, to, strength, _ = view.edges()
-            direct = np.flatnonzero(view.by_pk("direct", bool))
-            return compute_reach(view.max_pk, direct, (frm, to, strength), self.weights)
-        return self.view.memo("reach", make)
+        """Paths from the user to everyone in this view (carried over from the view before when a write changed
+        no links and made nobody a direct contact or not: then only new people need an entry)."""
+        view = self.view
 
-    def _labels(self) -> RelationLabels:
         def make():
-            frm, to, _, relation = self.view.edges()
-            return RelationLabels(frm, to, relation)
-        return self.view.memo("labels", make)
+            previous = view.previous_memo("reach")
+            if previous is not None and not len(view.links_touched) and self._same_directs():
+                return self._extended(previous[0]), True
+            frm, to, strength, _ = view.edges()
+            return compute_reach(view.max_pk, np.flatnonzero(view.by_pk("direct", bool)), (frm, to, strength),
+                                 self.weights), False
+        return view.memo("reach", make)[0]
+
+    def _reach_carried(self) -> bool:
+        """Was this view's reach carried over from the view before (nobody's paths changed)?"""
+        self.reach()
+        return self.view.memo("reach", None)[1]
+
+    def _same_directs(self) -> bool:
+        """Is everyone the write touched, who was there before, still as direct a contact as before?"""
+        view, before = self.view, self.view.previous
+        was = view.touched[before.is_live(view.touched)]
+        return bool(np.array_equal(view.by_pk("direct", bool)[was], before.by_pk("direct", bool)[was]))
+
+    def _extended(self, previous: Reach) -> Reach:
+        """The reach before, grown to the new people: a new person without links is reached directly or not."""
+        view = self.view
+        size = view.max_pk + 1
+        new = view.touched[~view.previous.is_live(view.touched)]
+        direct = view.by_pk("direct", bool)
+        if not len(new) and size == len(previous.direct):
+            return previous  # nobody new, nobody's paths changed
+
+        def grown(arrays, fill):
+            out = []
+            for h, array in enumerate(arrays):
+                if array is None:
+                    out.append(None)
+                    continue
+                bigger = np.full(size, fill(h), dtype=array.dtype)
+                bigger[:len(array)] = array
+                out.append(bigger)
+            return out
+
+        reach = grown(previous.reach, lambda h: 0)
+        pred = grown(previous.pred, lambda h: -1)
+        hops = grown(previous.hops, lambda h: 0)
+        for h in range(1, len(reach)):
+            reach[h][new] = np.where(direct[new], 1.0, 0.0)
+            pred[h][new] = -1
+            hops[h][new] = np.where(direct[new], 1, 0)
+        return Reach(direct, reach, pred, hops)
 
     def scope(self, hops: int, tags: tuple[str, ...], when: str | None, strict: bool = True
               ) -> tuple[Scope, dict[int, str]]:
@@ -128,13 +166,19 @@ class Searcher:
 
         def make():
             view = self.view
-            allowed = set(reach.reachable(hops).tolist())
-            if tags:
-                allowed &= set(view.pks_with_tags(tags).tolist())
-            everyone = len(allowed) == view.people_count
-            items = None if everyone else IdFilter(view.items_of(sorted(allowed))[0])
             bonus = self.weights.helped_bonus(view.by_pk("helped", np.int64)).astype(np.float32)
-            return Scope(None if everyone else allowed, items, reach.reach[hops].astype(np.float32), bonus)
+            weight = reach.reach[hops].astype(np.float32)
+            before = view.previous_memo(("scope", hops, tags))
+            if before is not None and self._reach_carried():
+                return self._scope_updated(before, reach, hops, tags, weight, bonus)
+            allowed = (reach.reach[hops] > 0) & view.live_mask()
+            if tags:
+                tagged = np.zeros_like(allowed)
+                tagged[view.pks_with_tags(tags)] = True
+                allowed &= tagged
+            everyone = int(allowed.sum()) == view.people_count
+            return Scope(allowed, None if everyone else view.items_allowed(allowed), weight, bonus,
+                         everyone=everyone)
 
         scope = self.view.memo(("scope", hops, tags), make)
         if not when:
@@ -153,12 +197,50 @@ class Searcher:
 
         return replace(scope, availability=factors, factors={}), verdicts
 
+    def _scope_updated(self, before: Scope, reach: Reach, hops: int, tags: tuple[str, ...], weight, bonus) -> Scope:
+        """The scope of the view before, with the people the write touched (and their pieces) updated."""
+        view = self.view
+        touched = view.touched
+        allowed = np.zeros(view.max_pk + 1, dtype=bool)
+        allowed[:len(before.allowed_pks)] = before.allowed_pks
+        now = (reach.reach[hops][touched] > 0) & view.is_live(touched)
+        if tags and len(touched):
+            now &= np.isin(touched, view.pks_with_tags(tags))
+        allowed[touched] = now
+        everyone = int(allowed.sum()) == view.people_count
+        if everyone:
+            return Scope(allowed, None, weight, bonus, everyone=True)
+        owners = view.owner_by_item
+        mask = np.zeros(len(owners), dtype=bool)
+        if before.allowed_items is not None:
+            mask[:len(before.allowed_items.mask)] = before.allowed_items.mask[:len(owners)]
+        else:  # before, everyone was allowed: every piece that was current
+            old = view.previous.owner_by_item
+            mask[:len(old)] = old >= 0
+        gone, _ = view.previous.items_of(touched[view.previous.is_live(touched)])
+        mask[gone] = False
+        ids, _ = view.items_of(touched[now])
+        mask[ids] = True
+        from ..index.vectors import IdFilter
+
+        return Scope(allowed, IdFilter(mask=mask), weight, bonus, everyone=False)
+
     def _availability_of(self, pks: list[int]) -> dict:
-        """What these people's text and offers say about when they are available (read once per view)."""
-        known = self.view.memo("availability", dict)
+        """What these people's text and offers say about when they are available (read once, and carried over
+        to the next view for everyone a write did not touch)."""
+        view = self.view
+
+        def carried():
+            before = view.previous_memo("availability")
+            if before is None:
+                return {}
+            touched = set(view.touched.tolist())
+            return {pk: a for pk, a in before.items() if pk not in touched}
+
+        known = view.memo("availability", carried)
         for pk in pks:
-            if pk not in known and self.view.is_live([pk])[0]:
-                known[pk] = read_availability(self.view.availability_text(pk))
+            if pk not in known and view.is_live([pk])[0]:
+                known[pk] = read_availability(view.availability_text(pk))
         return {pk: known[pk] for pk in pks if pk in known}
 
     # ---- paths ----
@@ -171,4 +253,4 @@ class Searcher:
 
     def steps_to(self, pk: int, hops: int) -> list[PathStep]:
         """The best path from the user to this person within hops, as steps."""
-        return path_steps(self.reach().path(pk, hops), self.view.id_name, self._labels())
+        return path_steps(self.reach().path(pk, hops), self.view.id_name, self.view.relation)

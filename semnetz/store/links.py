@@ -22,38 +22,48 @@ class LinkTable:
     def __init__(self, conn):
         self.conn = conn
 
-    def upsert(self, links: list[Link]) -> None:
-        """Add or update links (a person's "knows" adds links; it never removes others)."""
+    def upsert(self, links: list[Link]) -> set[int]:
+        """Add or update links (a person's "knows" adds links; it never removes others); returns the pks at either
+        end of a link that is new or changed."""
         import pyarrow as pa
 
         if not links:
-            return
+            return set()
         with registered(self.conn, "_links", {
             "from_pk": pa.array([l.from_pk for l in links], pa.int32()),
             "to_pk": pa.array([l.to_pk for l in links], pa.int32()),
             "relation": pa.array([l.relation for l in links], pa.string()),
             "strength": pa.array([l.strength for l in links], pa.float64()),
         }):
+            changed = self.conn.execute(
+                """SELECT n.from_pk, n.to_pk FROM _links n LEFT JOIN edges e USING (from_pk, to_pk)
+                   WHERE e.from_pk IS NULL OR e.relation IS DISTINCT FROM n.relation
+                         OR e.strength IS DISTINCT FROM n.strength""").fetchall()
             self.conn.execute(
                 "INSERT OR REPLACE INTO edges SELECT from_pk, to_pk, relation, strength, ? FROM _links",
                 [datetime.now()],
             )
+        return {pk for pair in changed for pk in pair}
 
-    def ensure(self, pairs: list[tuple[int, int]]) -> None:
-        """A plain link for each (from, to) that is not linked in either direction yet (e.g. from "via")."""
+    def ensure(self, pairs: list[tuple[int, int]]) -> set[int]:
+        """A plain link for each (from, to) that is not linked in either direction yet (e.g. from "via"); returns
+        the pks at either end of a link it added."""
         import pyarrow as pa
 
         pairs = list(dict.fromkeys(pairs))
         if not pairs:
-            return
+            return set()
         with registered(self.conn, "_pairs", {"a": pa.array([a for a, _ in pairs], pa.int32()),
                                                "b": pa.array([b for _, b in pairs], pa.int32())}):
-            self.conn.execute(
-                """INSERT INTO edges SELECT p.a, p.b, NULL, NULL, ? FROM _pairs p
+            missing = self.conn.execute(
+                """SELECT p.a, p.b FROM _pairs p
                    WHERE NOT EXISTS (SELECT 1 FROM edges e WHERE (e.from_pk = p.a AND e.to_pk = p.b)
-                                                           OR (e.from_pk = p.b AND e.to_pk = p.a))""",
-                [datetime.now()],
-            )
+                                                           OR (e.from_pk = p.b AND e.to_pk = p.a))""").fetchall()
+        if missing:
+            with registered(self.conn, "_missing", {"a": pa.array([a for a, _ in missing], pa.int32()),
+                                                     "b": pa.array([b for _, b in missing], pa.int32())}):
+                self.conn.execute("INSERT INTO edges SELECT a, b, NULL, NULL, ? FROM _missing", [datetime.now()])
+        return {pk for pair in missing for pk in pair}
 
     def remove(self, a: int, b: int) -> int:
         """Remove the link between a and b in both directions; returns how many rows went."""
