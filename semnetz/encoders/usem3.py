@@ -13,6 +13,7 @@ from __future__ import annotations
 import pickle
 import shutil
 import tempfile
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -123,25 +124,30 @@ def _write_cache(backend, directory: Path) -> None:
 
 class SortedPrefixes:
     """The tokenizer's prefix table (prefix -> piece id + 1, or 0 for a prefix of longer pieces only) answered
-    from two memory-mapped arrays by binary search; after SORTED_LOOKUPS_MAX lookups the tokenizer gets the
-    real dict."""
+    from two memory-mapped arrays by binary search; after SORTED_LOOKUPS_MAX lookups it builds the real dict
+    once, answers from it, and hands it to the tokenizer."""
 
     def __init__(self, tokenizer, keys: np.ndarray, values: np.ndarray):
         self._tokenizer, self._keys, self._values = tokenizer, keys, values
         self._lookups = 0
+        self._dict: dict[str, int] | None = None
+        self._lock = threading.Lock()
 
     def get(self, key: str, default=None):
+        if self._dict is not None:
+            return self._dict.get(key, default)
         self._lookups += 1
         if self._lookups > SORTED_LOOKUPS_MAX:
-            self._tokenizer._prefixes = self.as_dict()
+            with self._lock:  # encoding threads may get here together: one builds it
+                if self._dict is None:
+                    self._dict = dict(zip(self._keys.tolist(), self._values.tolist()))
+                    self._tokenizer._prefixes = self._dict
+            return self._dict.get(key, default)
         keys = self._keys
         at = int(np.searchsorted(keys, key))
         if at < len(keys) and keys[at] == key:
             return int(self._values[at])
         return default
-
-    def as_dict(self) -> dict[str, int]:
-        return dict(zip(self._keys.tolist(), self._values.tolist()))
 
 
 class LazyPieces:

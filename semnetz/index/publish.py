@@ -22,7 +22,7 @@ from .segment import PIECE_KINDS, Segment, build_segment
 from .vectors import outgrown, resolve_index_type
 from .view import read_manifest, write_manifest
 
-DELTA_MIN_PEOPLE = 1_000
+DELTA_MIN_PEOPLE = 5_000
 DELTA_SHARE = 0.10
 DELTA_MAX_PEOPLE = 20_000
 MAX_DELTAS = 8
