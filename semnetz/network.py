@@ -15,6 +15,7 @@ that the next writer moves into the audit log (store/audit.py).
 
 from __future__ import annotations
 
+import gc
 import os
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -127,15 +128,18 @@ class Network:
         """The write lock and the store, with waiting search log entries taken in and the view caught up with
         anything an interrupted writer left (all before this write's own changes)."""
         self.views.release_retired()
-        with self.store.write(what) as tables:
-            self.spool.flush()
-            with tables.transaction():
-                self.spool.move_into(tables.audit)
-            self.spool.clear_moved()
-            people, edges = tables.journal.pending()
-            if len(people) or len(edges):
-                self._publish(tables)
-            yield tables
+        try:
+            with self.store.write(what) as tables:
+                self.spool.flush()
+                with tables.transaction():
+                    self.spool.move_into(tables.audit)
+                self.spool.clear_moved()
+                people, edges = tables.journal.pending()
+                if len(people) or len(edges):
+                    self._publish(tables)
+                yield tables
+        finally:
+            gc.collect()  # the write's garbage, collected here rather than in the middle of the next search
 
     def _publish(self, tables, rebuild: bool = False) -> None:
         with _progress(0, "indexing", self.progress and rebuild) as bar:

@@ -77,6 +77,7 @@ def _period_range(day: date, period: str) -> tuple[date, date]:
     return day, day
 
 
+@lru_cache(maxsize=4096)  # an import repeats the same few whens ("bis März") thousands of times
 def _parse_range(text: str, today: date) -> tuple[date, date] | None:
     """The period a plain expression names ("März" -> all of March, "morgen" -> tomorrow), or None."""
     for name, (first, last) in _holidays(today.year).items():
