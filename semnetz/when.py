@@ -168,6 +168,15 @@ FLEXIBLE = re.compile(r"kurzfristig|spontan|flexibel|jederzeit|immer erreichbar|
 _HOUR = re.compile(r"\b(?:ab|after|from|nach)\s+(\d{1,2})(?:[:.]\d\d)?\s*(?:uhr|h|pm|am)?\b")
 
 
+# Any word a time could start from: a text without one says nothing about availability (most texts), which this
+# one search tells before the phrase-by-phrase reading. Kept in step with WEEKDAYS, WEEKEND, WORKDAYS, PARTS,
+# FLEXIBLE and _HOUR above (tests/test_when.py checks that it finds whatever they find).
+_ANY_TIME_WORD = re.compile("|".join(
+    [rf"\b{w}" for words in WEEKDAYS.values() for w in words]
+    + [p.pattern for p in (WEEKEND, WORKDAYS, FLEXIBLE, _HOUR, *PARTS.values())]
+    + [r"\bheute|today|tonight|\bmorgen|tomorrow"]))
+
+
 # A text's times come in phrases ("babysits in the evenings and at weekends": evenings, any day; weekends, any
 # time); a phrase with a negation ("abends lieber nicht", "not on Sundays") says when someone is NOT available.
 _PHRASE_BREAK = re.compile(r"[,;.!?\n()]|\s[-–—]\s|\s(?:und|and|oder|or|sowie|aber|but)\s")
@@ -208,6 +217,11 @@ class Availability:
         return frozenset().union(*(s.parts for s in self.slots))
 
 
+_NO_SLOT = Slot()
+# every weekday's words in one pattern, a named group per day ("d5": Saturday)
+_DAY = re.compile("|".join(f"(?P<d{day}>" + "|".join(rf"\b{w}" for w in words) + ")" for day, words in WEEKDAYS.items()))
+
+
 def _hour_part(hour: int) -> str:
     return "morning" if hour < 12 else "afternoon" if hour < 17 else "evening" if hour < 22 else "night"
 
@@ -215,10 +229,7 @@ def _hour_part(hour: int) -> str:
 def _slot(phrase: str, today: date | None) -> Slot:
     """The weekdays and parts of day one phrase names ("Samstagabend", "unter der Woche ab 18 Uhr")."""
     low = " " + phrase + " "
-    days: set[int] = set()
-    for day, words in WEEKDAYS.items():
-        if any(re.search(rf"\b{w}", low) for w in words):
-            days.add(day)
+    days = {int(m.lastgroup[1:]) for m in _DAY.finditer(low)}
     if WEEKEND.search(low):
         days |= {5, 6}
     if WORKDAYS.search(low):
@@ -243,11 +254,18 @@ def read_availability(text: str, today: date | None = None) -> Availability:
     "passt nachmittags auf, abends lieber nicht"). Days joined by "und" share the time of day that follows them
     ("Montag und Dienstag abends")."""
     low = text.lower()
+    if not _ANY_TIME_WORD.search(low):
+        return Availability()
+    return _read_phrases(low, today)
+
+
+def _read_phrases(low: str, today: date | None) -> Availability:
     slots: list[Slot] = []
     excluded: list[Slot] = []
     pieces = _PHRASE_BREAK.split(low)
     joins = [bool(_JOINING.fullmatch(m.group(0))) for m in _PHRASE_BREAK.finditer(low)]
-    found = [(_slot(piece, today), bool(_NEGATION.search(_NOT_A_NEGATION.sub(" ", piece)))) for piece in pieces]
+    found = [(_slot(piece, today), bool(_NEGATION.search(_NOT_A_NEGATION.sub(" ", piece))))
+             if _ANY_TIME_WORD.search(piece) else (_NO_SLOT, False) for piece in pieces]
     for i, (slot, negated) in enumerate(found):
         if not (slot.days or slot.parts):
             continue

@@ -109,3 +109,24 @@ def test_time_said_in_a_query(query, said):
 def test_without_time_leaves_what_is_needed():
     assert without_time("jemand, der dienstags abends auf mein Kind aufpasst") == "jemand, der auf mein Kind aufpasst"
     assert without_time("need a plumber tomorrow morning") == "need a plumber"
+
+
+def test_texts_without_a_time_word_are_skipped_only_when_they_say_nothing_about_time():
+    """read_availability skips texts without any time word; the full reading must agree on every real text."""
+    import json
+
+    from semnetz import when
+
+    from .conftest import DATA
+
+    texts = []
+    for name in ("people.jsonl", "queries.jsonl", "queries_heldout.jsonl", "queries_check.jsonl"):
+        for line in (DATA / name).read_text(encoding="utf-8").splitlines():
+            row = json.loads(line)
+            texts += [row.get("text", ""), row.get("q", ""), *row.get("offers", [])]
+    texts += ["Sonnabends frei", "after 6pm", "nach 18 Uhr", "rund um die Uhr", "24/7 erreichbar", "tonight only",
+              "morgen früh", "lunch break", "werktags", "Mo - Fr"]
+    for text in texts:
+        full = when._read_phrases(text.lower(), None)
+        if full.known:
+            assert when._ANY_TIME_WORD.search(text.lower()), text

@@ -13,6 +13,7 @@ How they combine is rank/weights.py, the README's formula.
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -29,6 +30,7 @@ ITEMS_PER_PERSON = 8
 MIN_ITEMS_FETCHED = 64
 LOSSY_FETCH_FACTOR = 10  # a compressed (PQ) index nominates this many times more pieces, rescored exactly
 LEXICAL_CANDIDATES = 50
+AVAILABILITY_BATCH = 8  # candidates whose time is read at once, best possible score first
 
 
 @dataclass
@@ -59,6 +61,12 @@ class Scope:
             missing = [pk for pk in pks if pk not in self.factors]
             if missing:
                 self.factors.update(self.availability(missing))
+
+    def bound(self, pk: int, fit: float, most: float) -> float:
+        """The highest final score this fit could reach with an availability factor of at most `most`."""
+        w = self.weight[pk] if self.weight is not None and pk < len(self.weight) else 1.0
+        b = self.bonus[pk] if self.bonus is not None and pk < len(self.bonus) else 0.0
+        return float(fit * w * most + b)
 
     def final(self, pk: int, fit: float) -> float:
         w = self.weight[pk] if self.weight is not None and pk < len(self.weight) else 1.0
@@ -122,7 +130,6 @@ class Ranker:
             candidates.append(found)
         # Rescore every candidate over all their pieces (the index only nominates them).
         all_pks = sorted(set().union(*candidates)) if candidates else []
-        scope.prepare(all_pks)
         item_ids, item_pks = view.items_of(all_pks)
         vectors = view.vectors_of(item_ids)
         order = np.argsort(item_pks, kind="stable")
@@ -137,7 +144,7 @@ class Ranker:
             fits = fit_per_person(direct, item_pks[rows], self.weights) if len(rows) else {}
             bridge_of = self._bridge(services[q])
             direct_of_item = dict(zip(item_ids[rows].tolist(), direct.tolist())) if bridge_of else {}
-            best: dict[int, tuple[float, float, int | str, str | None]] = {}
+            best: dict[int, tuple[float, int | str, str | None]] = {}  # pk -> (fit, why, kind)
             lex = lexical[q]
             for pk, (fit, local) in fits.items():
                 why = int(item_ids[rows[local]])
@@ -149,19 +156,14 @@ class Ranker:
                     # the why: the piece naming the role the need calls for, if that explains more
                     if direct_of_item.get(role_item, -1.0) + self.weights.bridge * bridge > direct_of_item.get(why, 0.0):
                         why = role_item
-                best[pk] = (fit, fit, why, None)
-            if scope.weight is not None or scope.bonus is not None or scope.factors:
-                best = {pk: (scope.final(pk, fit), fit, why, kind) for pk, (_, fit, why, kind) in best.items()}
+                best[pk] = (fit, why, None)
             if scope.use_names and self.mode == "hybrid":
-                name_hits = view.match_names(query)
-                scope.prepare([hit.person_pk for hit in name_hits])
-                for hit in name_hits:
+                for hit in view.match_names(query):
                     pk = hit.person_pk
-                    if not scope.allows(pk, q):
-                        continue
-                    if pk not in best or hit.score > best[pk][1]:
-                        best[pk] = (scope.final(pk, hit.score), hit.score, hit.matched, hit.field)
-            per_query.append(best)
+                    if scope.allows(pk, q) and (pk not in best or hit.score > best[pk][0]):
+                        best[pk] = (hit.score, hit.matched, hit.field)
+            finals = self._final_scores(best, scope, k)
+            per_query.append({pk: (finals[pk], fit, why, kind) for pk, (fit, why, kind) in best.items() if pk in finals})
 
         ranked_per_query = [sorted(best.items(), key=lambda kv: -kv[1][0])[:k] for best in per_query]
         why_items = sorted({why for ranked in ranked_per_query for _, (_, _, why, kind) in ranked if kind is None})
@@ -171,6 +173,24 @@ class Ranker:
              for pk, (score, fit, why, kind) in ranked]
             for ranked in ranked_per_query
         ]
+
+    def _final_scores(self, best: dict, scope: Scope, k: int) -> dict[int, float]:
+        """pk -> final score (fit x reach x availability + helped) of every candidate that can be among the k
+        best. With a wanted time, what someone says about their time is read for the candidates in order of the
+        best score they could reach, and only until no one left could reach the k-th best score so far."""
+        if scope.availability is None:
+            return {pk: scope.final(pk, fit) for pk, (fit, _, _) in best.items()}
+        most = max(self.weights.availability.values())
+        bound = {pk: scope.bound(pk, fit, most) for pk, (fit, _, _) in best.items()}
+        order = sorted(bound, key=lambda pk: -bound[pk])
+        finals: dict[int, float] = {}
+        for start in range(0, len(order), AVAILABILITY_BATCH):
+            batch = order[start:start + AVAILABILITY_BATCH]
+            if len(finals) >= k and bound[batch[0]] < heapq.nlargest(k, finals.values())[-1]:
+                break
+            scope.prepare(batch)
+            finals.update((pk, scope.final(pk, best[pk][0])) for pk in batch)
+        return finals
 
     def _rank_lexical(self, queries: list[str], k: int, scope: Scope) -> list[list[Match]]:
         """BM25 alone: score = BM25 share of the best hit; why = the person's first piece."""
