@@ -8,3 +8,4 @@ MAX_HOPS = 3
 DEFAULT_PROPOSALS = 3
 MAX_PROPOSALS = 100
 SEARCH_MODES = ("hybrid", "dense", "lexical")
+MAX_QUERY_CHARS = 1000  # a longer query is read up to here (and says so)

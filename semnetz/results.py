@@ -68,6 +68,7 @@ class Match(Reached):
     fit: float = 0.0  # how well they fit the need, whoever they are
     steps: list[PathStep] = field(default_factory=list)  # from the user's contact to them
     availability: str | None = None  # 'fits' | 'contradicts' | 'unknown' when a time was asked for
+    confidence: str | None = None  # 'good' | 'maybe' | 'closest' | 'weak' (see rank/showing.py)
 
     @property
     def hops(self) -> int:
@@ -82,6 +83,8 @@ class Match(Reached):
         out = {"id": self.id, "name": self.name, "score": round(float(self.score), 3), "why": self.why,
                "why_kind": "offer" if self.why_kind == "offer_part" else self.why_kind,
                "fit": round(float(self.fit), 3), "path": self.path, "how": self.how}
+        if self.confidence is not None:
+            out["confidence"] = self.confidence
         if self.availability is not None:
             out["availability"] = self.availability
         out["hops"] = self.hops
@@ -96,11 +99,17 @@ class SearchResult:
     when: str | None = None  # the time availability was weighed for (--when, or said in the query)
     min_score: float = 0.0  # the minimum fit a person needed to be shown
     network_size: int = 0  # people in the network when it was searched
+    searched_as: str | None = None  # the query with its spelling forgiven, when that changed it
+    note: str | None = None  # why the answer is what it is, when the query itself explains it
 
     def to_json(self) -> dict:
         out = {"q": self.query, "results": [m.to_json() for m in self.matches]}
         if self.when:
             out["when"] = self.when
+        if self.searched_as:
+            out["searched_as"] = self.searched_as
+        if self.note:
+            out["note"] = self.note
         return out
 
 

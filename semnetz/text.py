@@ -2,7 +2,6 @@
 
 import hashlib
 import re
-import unicodedata
 
 # A sentence ends at . ! ? ; or a line break, followed by white space (keeps "z.B." and "3.5" whole).
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|\n+")
@@ -31,16 +30,24 @@ def content_hash(*parts: str) -> str:
 
 
 _ASCII_NON_WORD = re.compile(r"[^a-z0-9_]+")
+# German umlauts written out ("Mueller", "Joerg") fold like the umlaut itself ("Müller" -> "muller")
+_SPELLED_UMLAUT = re.compile(r"(?<=[a-z])([aou])e|^([aou])e(?=[a-z])")
 
 
 def fold(text: str) -> str:
-    """Lowercase, strip accents and punctuation: 'Ayşe' and 'Ayse', 'Noah's Mama' and 'Noahs Mama' compare equal."""
-    if text.isascii():  # fast path for most names
-        return " ".join(_ASCII_NON_WORD.sub(" ", text.lower().replace("'", "").replace("`", "")).split())
-    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("ß", "ss"))
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    plain = re.sub(r"['’`´]", "", plain)
-    return " ".join(re.sub(r"[^\w]+", " ", plain).split())
+    """Lower-case ASCII without punctuation, transliterated by anyascii ('Yılmaz' and 'Yilmaz', 'Łukasz' and
+    'Lukasz', 'Straße' and 'Strasse'; 'Noah's Mama' and 'Noahs Mama' compare equal)."""
+    if not text.isascii():
+        from anyascii import anyascii
+
+        text = anyascii(text)
+    return " ".join(_ASCII_NON_WORD.sub(" ", text.lower().replace("'", "").replace("`", "")).split())
+
+
+def fold_name(text: str) -> str:
+    """A name folded for comparing names: as fold(), with umlauts written out folded like the umlaut
+    ('Joerg Mueller' and 'Jörg Müller' both 'jorg muller')."""
+    return " ".join(_SPELLED_UMLAUT.sub(lambda m: m.group(1) or m.group(2), w) for w in fold(text).split())
 
 
 def query_clauses(query: str) -> list[str]:

@@ -34,15 +34,15 @@ def test_import_then_search_by_default_command(run, small_network):
     assert result.exit_code == 0
     assert json_lines(result.output) == [{"id": "e3", "name": "Mark Thompson", "score": 0.984, "why": "plumbing",
                                           "why_kind": "offer", "fit": 0.984, "path": ["me", "e3"],
-                                          "how": "direct contact", "hops": 1}]
+                                          "how": "direct contact", "confidence": "good", "hops": 1}]
 
 
 def test_search_subcommand_table_shows_name_score_why_id(run, small_network):
     run("import", small_network)
     result = run("search", "plumbing", "-k", "1")
     lines = result.output.splitlines()
-    assert lines[0].split() == ["#", "name", "score", "why", "reach", "id"]
-    assert lines[2].split() == ["1", "Mark", "Thompson", "0.98", "plumbing", "direct", "e3"]
+    assert lines[0].split() == ["#", "name", "score", "sure", "why", "reach", "id"]
+    assert lines[2].split() == ["1", "Mark", "Thompson", "0.98", "good", "fit", "plumbing", "direct", "e3"]
 
 
 def test_one_result_per_person_with_best_piece_as_why(run, small_network):
@@ -85,7 +85,8 @@ def test_batch_reads_text_and_json_lines_and_loads_model_once(run, small_network
     assert [o["q"] for o in out] == ["plumbing", "Brillen reparieren", "Leons Mama"]
     assert out[0]["results"][0]["id"] == "e3"
     assert out[1]["results"][0]["id"] == "e2"
-    assert set(out[0]["results"][0]) == {"id", "name", "score", "why", "why_kind", "fit", "path", "how", "hops"}
+    assert set(out[0]["results"][0]) == {"id", "name", "score", "why", "why_kind", "fit", "path", "how", "hops",
+                                         "confidence"}
     assert FAKE.calls - calls_before == 1  # one encoder call for the whole batch
 
 

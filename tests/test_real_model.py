@@ -65,8 +65,9 @@ def test_why_is_the_matching_piece(demo):
 def test_nothing_fits_is_said(demo):
     result = demo("suche Imker für Honig")
     assert result.output.startswith('Nobody in your network fits "suche Imker für Honig" well')
-    assert ids_of(demo("suche Imker für Honig", "--json").output) == []
-    assert len(ids_of(demo("suche Imker für Honig", "--json", "--all", "-k", "3").output)) == 3
+    shown = [json.loads(line) for line in demo("suche Imker für Honig", "--json").output.splitlines()]
+    # the closest may be shown, marked as such, never as a fit
+    assert all(m["confidence"] == "closest" for m in shown) and len(shown) <= 1
 
 
 def test_batch_on_the_labelled_queries(demo):
@@ -159,3 +160,43 @@ def test_a_long_message_is_read_clause_by_clause(demo):
     out = demo("Wir sind gerade hergezogen, kennen noch niemanden, und der Kleine hat seit gestern hohes Fieber",
                "--json", "-k", "3")
     assert ids_of(out.output)[0] == "n04"  # the paediatrician, whose profile never mentions fever
+
+
+@pytest.mark.parametrize("query,expected_first", [
+    ("brauche Klemptner", "n05"),  # a letter too many
+    ("Kinderärtzin", "n04"),  # two letters swapped
+    ("Kinderazt", "n04"),  # a letter missing
+    ("Steuerbrater gesucht", "n27"),
+    ("Yilmaz", "n09"),  # a name typed without its letters (ı)
+])
+def test_typos_and_names_without_their_letters_are_forgiven(demo, query, expected_first):
+    assert ids_of(demo(query, "--json").output)[0] == expected_first
+
+
+def test_a_corrected_query_says_what_was_searched(demo):
+    assert demo("brauche Klemptner").output.startswith('Searched for "brauche Klempner".')
+    batch = demo("brauche Klemptner", "--json").output
+    assert json.loads(batch.splitlines()[0])["confidence"] in ("good", "maybe")
+
+
+def test_every_shown_result_has_a_confidence_and_the_cut_follows_the_score(demo):
+    shown = [json.loads(line) for line in demo("brauche Handwerker", "--json", "-k", "10").output.splitlines()]
+    assert shown and all(m["confidence"] in ("good", "maybe") for m in shown)
+    assert [m["score"] for m in shown] == sorted((m["score"] for m in shown), reverse=True)
+    ranked = [json.loads(line) for line in demo("brauche Handwerker", "--json", "-k", "10", "--all").output.splitlines()]
+    cut_at = min(m["score"] for m in shown)
+    assert all(m["score"] < cut_at for m in ranked[len(shown):])  # nobody with a higher score is hidden
+
+
+@pytest.mark.parametrize("query", ["und die der", "!!!", "a", "?"])
+def test_a_query_with_nothing_to_search_gets_a_clear_answer(demo, query):
+    result = demo(query)
+    assert result.output.startswith("Nothing searched: there is no word to search for")
+    as_json = demo(query, "--json")
+    assert as_json.stdout == "" and as_json.stderr.startswith("Note: there is no word to search for")
+
+
+def test_a_very_long_query_is_read_up_to_its_limit(demo):
+    result = demo("Wasserhahn tropft " * 600, "--json")
+    assert json.loads(result.stdout.splitlines()[0])["id"] in ("n05", "n65")  # the plumber, the heating installer
+    assert result.stderr.startswith("Note: the query is 10,799 characters long; its first 1,000 were searched")

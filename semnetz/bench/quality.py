@@ -58,17 +58,24 @@ def run_quality(people_path, queries_path, encoders: list[str] | None = None, sa
 
 
 def _shown(net: Network, queries) -> dict:
-    """What the minimum score does: share of relevant people shown, share of shown people who fit, and share
-    of "nobody fits" queries (rel {}) answered with nobody."""
+    """What the user sees (the default cut, not --all): nDCG@5 of what is shown, how often a fitting person is
+    shown, how often a person shown as fitting ("good" or "maybe") fits, and how often "nobody fits (well)" is the
+    answer to a query nobody fits (rel {})."""
     results = net.search_batch([q.q for q in queries], k=RANK_DEPTH, hops=3)
-    relevant = sum(len(q.rel) for q in queries)
-    hits = sum(len(set(q.rel) & {m.id for m in r.matches}) for q, r in zip(queries, results))
-    shown = sum(len(r.matches) for r in results)
+    labelled = [(q, r) for q, r in zip(queries, results) if q.rel]
     empty = [r for q, r in zip(queries, results) if not q.rel]
-    return {"min_score": net.encoder.min_score,
-            "relevant_shown": hits / relevant if relevant else None,
-            "shown_that_fit": hits / shown if shown else None,
-            "nobody_fits_answered_empty": sum(not r.matches for r in empty) / len(empty) if empty else None}
+    fitting = [m for q, r in labelled for m in r.matches if m.confidence in ("good", "maybe")]
+    fits = sum(1 for q, r in labelled for m in r.matches if m.confidence in ("good", "maybe") and m.id in q.rel)
+    return {
+        "min_score": net.encoder.min_score,
+        "ndcg@5_seen": (sum(per_query_metrics([m.id for m in r.matches], q.rel)["ndcg@5"] for q, r in labelled)
+                        / len(labelled)) if labelled else None,
+        "fitting_person_shown": (sum(any(m.id in q.rel for m in r.matches) for q, r in labelled) / len(labelled)
+                                 if labelled else None),
+        "shown_that_fit": fits / len(fitting) if fitting else None,
+        "nobody_fits_answered_nobody": (sum(not any(m.confidence in ("good", "maybe") for m in r.matches)
+                                            for r in empty) / len(empty)) if empty else None,
+    }
 
 
 def quality_table(report: dict) -> str:
@@ -87,9 +94,11 @@ def quality_table(report: dict) -> str:
         shown = config.get("shown")
         if shown:
             fmt = lambda v: "n/a" if v is None else f"{v:.0%}"  # noqa: E731
-            out += (f"\n{config['name']}: with the minimum score {shown['min_score']:.2f}, "
-                    f"{fmt(shown['relevant_shown'])} of relevant people are shown, {fmt(shown['shown_that_fit'])} of "
-                    f"those shown fit, {fmt(shown['nobody_fits_answered_empty'])} of 'nobody fits' queries get nobody")
+            seen = "n/a" if shown["ndcg@5_seen"] is None else f"{shown['ndcg@5_seen']:.3f}"
+            out += (f"\n{config['name']}, as the user sees it (minimum score {shown['min_score']:.2f}): nDCG@5 {seen}; "
+                    f"a fitting person shown in {fmt(shown['fitting_person_shown'])} of the queries somebody fits, "
+                    f"{fmt(shown['shown_that_fit'])} of those shown as fitting fit, "
+                    f"{fmt(shown['nobody_fits_answered_nobody'])} of 'nobody fits' queries answered so")
     for model, why in report["skipped"].items():
         out += f"\nskipped {model}: {why}"
     return out

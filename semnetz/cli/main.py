@@ -146,6 +146,8 @@ def search(net, query, k, include_all, hops, when, tags, mode, batch_file, as_js
     if not query:
         raise InputError('say what you need, e.g. semnetz "brauche Handwerker"')
     result = net.search(query, **options)
+    if result.note and (as_json or result.matches or result.best_below_threshold):
+        click.echo(f"Note: {result.note}", err=True)
     if as_json:
         for match in result.matches:
             click.echo(render.json_line(match.to_json()))
@@ -153,7 +155,10 @@ def search(net, query, k, include_all, hops, when, tags, mode, batch_file, as_js
     if not result.matches:
         click.echo(render.nothing_fits(result))
         return
-    click.echo(render.matches_table(result.matches))
+    if all(m.confidence == "closest" for m in result.matches):
+        click.echo(render.closest_only(result))
+        return
+    click.echo(render.matches_table(result.matches, result.searched_as))
 
 
 # ---------------------------------------------------------------- people

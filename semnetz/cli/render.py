@@ -38,27 +38,42 @@ def _reach_label(m) -> str:
     return "direct" if m.introducer is None else f"via {m.introducer.name}"
 
 
-def matches_table(matches) -> str:
-    rows = [[i, m.name, f"{m.score:.2f}", _reach_label(m), m.id] for i, m in enumerate(matches, start=1)]
-    fixed = max((len(r[1]) + len(r[3]) + len(r[4]) for r in rows), default=20) + 22
+CONFIDENCE_WORDS = {"good": "good fit", "maybe": "maybe", "closest": "closest", "weak": "weak"}
+
+
+def matches_table(matches, searched_as: str | None = None) -> str:
+    rows = [[i, m.name, f"{m.score:.2f}", CONFIDENCE_WORDS.get(m.confidence or "", ""), _reach_label(m), m.id]
+            for i, m in enumerate(matches, start=1)]
+    fixed = max((len(r[1]) + len(r[3]) + len(r[4]) + len(r[5]) for r in rows), default=20) + 22
     width = _why_width(fixed)
     for row, m in zip(rows, matches):
         label = {"name": "name: ", "alias": "known as: "}.get(m.why_kind, "")
         when = {"fits": " [time fits]", "contradicts": " [time does not fit]"}.get(m.availability or "", "")
-        row.insert(3, shorten(label + m.why, width) + when)
-    out = table(rows, ["#", "name", "score", "why", "reach", "id"])
+        row.insert(4, shorten(label + m.why, width) + when)
+    out = table(rows, ["#", "name", "score", "sure", "why", "reach", "id"])
+    if searched_as:
+        out = f'Searched for "{searched_as}".\n' + out
     intros = [f"  {m.name}: {m.how}" for m in matches if m.introducer is not None]
     return out + ("\n\nHow to reach them:\n" + "\n".join(intros) if intros else "")
 
 
 def nothing_fits(result) -> str:
     best = result.best_below_threshold
+    query = shorten(result.query, 80)
     if result.network_size == 0:
         return "Nobody in your network yet. Import people first: semnetz import FILE"
+    if best is None and result.note:
+        return f"Nothing searched: {result.note}."
     if best is None:
-        return f'Nobody in your network fits "{result.query}".'
-    return (f'Nobody in your network fits "{result.query}" well (closest: {best.name}, score {best.score:.2f}, '
+        return f'Nobody in your network fits "{query}". Use --all to see everyone ranked anyway.'
+    return (f'Nobody in your network fits "{query}" well (the best, {best.name}, scores {best.score:.2f}, '
             f"below {result.min_score:.2f}). Use --all to see everyone ranked anyway.")
+
+
+def closest_only(result) -> str:
+    """Nobody fits well, but the best is shown: say both."""
+    return (f'Nobody in your network fits "{shorten(result.query, 80)}" well; the closest:\n'
+            + matches_table(result.matches, result.searched_as))
 
 
 def person_text(record) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from ..text import fold
+from ..text import fold_name
 from .strings import StringColumn
 
 # rapidfuzz ratio (0-100) from which a name counts as meant; 85 lets one or two typos through in a
@@ -50,19 +50,24 @@ class NameMatcher:
             return
         word_owners: Counter = Counter()
         for _, _, name, _ in people:
-            word_owners.update(set(without_titles(fold(name)).split()))
+            word_owners.update(set(without_titles(fold_name(name)).split()))
         self._keys: list[str] = []
         self._written: list[str] = []  # the name or alias as written (references, not copies)
         self._owner_lists: tuple[list[int], list[bool], list[bool]] = ([], [], [])  # owner, is alias, is a name word
         for pk, _, name, aliases in people:
-            folded = fold(name)
+            folded = fold_name(name)
             plain = without_titles(folded)
             self._add(folded, pk, name, "name")
             if plain != folded:
                 self._add(plain, pk, name, "name")
+            # a name of three words or more ("Jörg Müller-Lüdenscheidt") is also written with the first name and
+            # one of the others ("Jörg Müller")
+            words = plain.split()
+            for later in words[1:] if len(words) > 2 else []:
+                self._add(f"{words[0]} {later}", pk, name, "name")
             surname = plain.split()[-1:]
             for alias in aliases or []:
-                folded_alias = fold(alias)
+                folded_alias = fold_name(alias)
                 self._add(folded_alias, pk, alias, "alias")
                 # a one-word alias is a first name people go by: "Jim" O'Connor for James O'Connor
                 if surname and folded_alias and " " not in folded_alias and folded_alias != surname[0]:
@@ -165,7 +170,7 @@ class NameMatcher:
     def match(self, query: str, limit: int = 10, word_is_rare=lambda word: True) -> list[NameHit]:
         """People whose name or alias the query is, best first; at most one hit per person. A single name word
         counts only if word_is_rare(word) (few people in the whole network share it)."""
-        folded = without_titles(fold(query)) or fold(query)
+        folded = without_titles(fold_name(query)) or fold_name(query)
         if not folded or not len(self._keys):
             return []
         share = NAME_MATCH_MIN_RATIO / 100

@@ -29,8 +29,9 @@ from .services import BRIDGE_CANDIDATES, ROLE_AT_HEAD_SIM
 from .strings import StringColumn
 from .vector_file import VectorFile
 from .vectors import EXACT_INDEX_TYPE, VectorIndex, resolve_index_type
+from .vocabulary import WordList, vocabulary_arrays
 
-SEGMENT_FORMAT = 2
+SEGMENT_FORMAT = 4
 PIECE_KINDS = ("about", "offer", "offer_part")  # what people are and offer: the pieces a need is searched in
 TRAINING_SAMPLE = 100_000
 TRAINING_POINTS_PER_LIST = 40  # faiss wants at least 39 training vectors per IVF list
@@ -171,6 +172,26 @@ class Segment:
         vector_file = self.vector_file()
         return vector_file.read(item_ids) if vector_file is not None else self.vector_index().reconstruct(item_ids)
 
+    def vocabulary(self) -> WordList:
+        return self._once("vocabulary", lambda: WordList(self.strings("vocab"), self.arrays["vocab_users"],
+                                                         self.strings("vocab_surface")))
+
+    def _vocabulary_without(self, people_rows, piece_rows, keep_tags, names: NameMatcher) -> dict[str, np.ndarray]:
+        """The words of the people who stay (their names and aliases as the name matcher holds them)."""
+        a = self.arrays
+        pks = np.asarray(a["pk"])[people_rows]
+        names_of = self.strings("name")
+        own: dict[int, list[str]] = {int(p): [names_of[int(r)]] for p, r in zip(pks, people_rows)}
+        written, alias, owner = names._written, names._is_alias, names._owner_pk
+        for i in np.flatnonzero(np.asarray(alias)).tolist():
+            own.setdefault(int(owner[i]), []).append(written[i])
+        tags = self.strings("tag")
+        for i in np.flatnonzero(keep_tags).tolist():
+            own.setdefault(int(a["tag_pk"][i]), []).append(tags[i])
+        owners = np.asarray(a["item_owner"])[piece_rows]
+        texts = self.strings("text").take(piece_rows)
+        return vocabulary_arrays(_texts_by_person(pks, own, owners, texts))
+
     def relations(self) -> tuple[list[str], np.ndarray]:
         """The distinct relations of this segment's links and, per link, which one it is."""
         return self._once("relations", lambda: (self.strings("relation").all(), np.asarray(self.arrays["edge_relation"])))
@@ -205,6 +226,7 @@ class Segment:
             **_relations(np.array(self.relations()[0], dtype=object)[a["edge_relation"][keep_edges]]),
             **_prefixed(names.arrays(), "names_"),
             **_prefixed(postings.arrays(), "lex_"),
+            **self._vocabulary_without(people_rows, piece_rows, keep_tags, names),
         }
         removed_items = np.asarray(a["item_id"][~keep_pieces])
         made = {"names": names, "postings": postings}
@@ -226,6 +248,15 @@ class Segment:
         Arrays.write(staging, arrays)
         meta = {**self.meta, "name": name, "people": int(keep_people.sum()), "pieces": int(keep_pieces.sum())}
         return _finish(staging, directory, name, meta, made)
+
+
+def _texts_by_person(pks: np.ndarray, own_words: dict, owners: np.ndarray, texts: StringColumn):
+    """Each person's name, aliases and tags with the texts of their pieces."""
+    order = np.argsort(owners, kind="stable")
+    sorted_owners = owners[order]
+    bounds = np.searchsorted(sorted_owners, pks, side="left"), np.searchsorted(sorted_owners, pks, side="right")
+    for p, lo, hi in zip(pks.tolist(), *(b.tolist() for b in bounds)):
+        yield [*own_words.get(p, []), *(texts[int(i)] for i in order[lo:hi])]
 
 
 def _relations(per_link: np.ndarray) -> dict[str, np.ndarray]:
@@ -292,6 +323,7 @@ def build_segment(tables, directory: Path, name: str, *, kind: str, people: np.n
     # names: who is called what
     names = NameMatcher(list(zip(rows["pk"], rows["id"], rows["name"], rows["aliases"])))
     arrays.update(_prefixed(names.arrays(), "names_"))
+    own_words = {p: [n, *a, *t] for p, n, a, t in zip(rows["pk"], rows["name"], rows["aliases"], rows["tags"])}
     del rows
     # lexical postings, tokenised and stemmed by DuckDB
     load_fts(tables.conn)
@@ -306,6 +338,8 @@ def build_segment(tables, directory: Path, name: str, *, kind: str, people: np.n
                    **pieces.texts.arrays("text"), **_by_owner(pieces.owner)})
     if kind == "delta":
         arrays["vectors"] = pieces.vectors
+    # the words they use, for forgiving a query's spelling
+    arrays.update(vocabulary_arrays(_texts_by_person(pk, own_words, pieces.owner, pieces.texts)))
     # nominations: for each service, the people whose pieces best match one of its role names
     arrays.update(_nominate(tables, bridge, pieces, None if people is None else pk))
     # links

@@ -17,12 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import FILE_MODE
+from ..config import FILE_MODE, models_dir
 from .lexical import LexicalSearch
 from .names import MAX_PEOPLE_SHARING_NAME_WORD, NameHit
 from .segment import PIECE_KINDS, Segment
 from .services import BRIDGE_CANDIDATES
 from .vectors import EXACT_INDEX_TYPE, IdFilter, VectorIndex
+from .vocabulary import WordList, background_words
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = 1
@@ -358,6 +359,17 @@ class View:
                 owners += int((self.seg_of[pks] == s).sum()) if len(pks) else 0
             return owners
         return self.memo(("name_word", word), count) <= MAX_PEOPLE_SHARING_NAME_WORD
+
+    def word_lists(self) -> list[WordList]:
+        """The words of every segment and of the background knowledge (for forgiving a query's spelling)."""
+        def make():
+            lists = []
+            for seg, live in zip(self.segments, self.live_people):
+                a = seg.arrays
+                lists.append(seg.vocabulary().without_people(np.flatnonzero(~live), np.asarray(a["vocab_person_start"]),
+                                                             np.asarray(a["vocab_person_words"])))
+            return lists + [background_words(models_dir())]
+        return self.memo("word_lists", make)
 
     def lexical(self) -> LexicalSearch:
         def make():

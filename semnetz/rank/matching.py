@@ -34,11 +34,11 @@ def propose(searcher: Searcher, needs: list[NeedRow], need_vectors: np.ndarray, 
     # the days or times a need names ("Babysitter für Samstagabend", when "diesen Samstag") weigh availability
     ranked, _ = searcher.rank_per_time(ranker, [n.text for n in needs], need_vectors, None, k,
                                        [_time_of(n) for n in needs], MAX_HOPS, exclude=[{n.person_pk} for n in needs])
-    min_score = searcher.encoder.min_score
+    min_fit = match_min_fit(searcher)
     proposals = []
     for need, matches in zip(needs, ranked):
         searcher.describe(matches, MAX_HOPS, {})
-        floor = searcher.weights.proposed_from(min_score, max((m.fit for m in matches), default=0))
+        floor = max(min_fit, max((m.fit for m in matches), default=0) - searcher.weights.match_margin)
         proposals.extend(Proposal(need, m.id, m.name, m.why, m.fit, m.score, m.steps)
                          for m in matches if include_all or m.fit >= floor)
     proposals.sort(key=lambda p: (p.need.due_until or date.max, -p.score))
@@ -61,7 +61,7 @@ def needs_for_person(searcher: Searcher, pk: int, needs: list[NeedRow], need_vec
     texts = view.piece_texts(item_ids.tolist())
     _, name = view.id_name(pk)
     reach = searcher.reach()
-    floor = searcher.encoder.min_score - searcher.weights.match_offset
+    floor = match_min_fit(searcher)
     proposals = [Proposal(need, view.id_name(pk)[0], name, texts[int(item_ids[best])][0], fit,
                           fit * reach.factor(pk, MAX_HOPS))
                  for need, (fit, best) in zip(needs, fits) if include_all or fit >= floor]
@@ -70,3 +70,12 @@ def needs_for_person(searcher: Searcher, pk: int, needs: list[NeedRow], need_vec
     for p in proposals:
         p.steps = steps
     return proposals
+
+
+def match_min_fit(searcher: Searcher) -> float:
+    """The least fit a proposal needs: the encoder's calibrated match_min_fit (encoders.json), else its minimum
+    score less the weights' match_offset."""
+    from ..encoders import encoder_info
+
+    info = encoder_info(searcher.encoder.name)
+    return float(info.get("match_min_fit", searcher.encoder.min_score - searcher.weights.match_offset))

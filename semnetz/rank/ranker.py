@@ -103,22 +103,24 @@ class Ranker:
         self.lexical = view.lexical() if mode != "dense" else None
 
     def rank(self, queries: list[str], query_vectors: np.ndarray | None, k: int, scope: Scope | None = None,
-             part_vectors: list[np.ndarray] | None = None) -> list[list[Match]]:
+             part_vectors: list[np.ndarray] | None = None, word_texts: list[str] | None = None) -> list[list[Match]]:
         """For each query, the k best people by final score (fit weighted by the scope), whatever their fit.
 
         The scope's filter is applied inside the vector search (an ID selector) and to the lexical and name
-        candidates, so filtering never drops a match that exists.
+        candidates, so filtering never drops a match that exists. word_texts: what lexical search reads per query
+        (its spelling forgiven, rank/spelling.py); names are matched as typed.
         """
         scope = scope or Scope()
+        word_texts = word_texts or queries
         if self.mode == "lexical":
-            return self._rank_lexical(queries, k, scope)
+            return self._rank_lexical(word_texts, k, scope)
         view = self.view
         n_items = max(MIN_ITEMS_FETCHED, k * ITEMS_PER_PERSON) * (LOSSY_FETCH_FACTOR if view.lossy else 1)
         _, ids = view.search_vectors(query_vectors, min(max(view.piece_count, 1), n_items), scope.allowed_items)
         if view.lossy:
             ids = self._prescore(ids, query_vectors, max(MIN_ITEMS_FETCHED, k * ITEMS_PER_PERSON))
         owners_of_rows = view.owners_of(ids)
-        lexical = [self.lexical.search(q, LEXICAL_CANDIDATES) if self.lexical else {} for q in queries]
+        lexical = [self.lexical.search(q, LEXICAL_CANDIDATES) if self.lexical else {} for q in word_texts]
         services = self.bridge.services_for(query_vectors, part_vectors) if self.bridge else [[] for _ in queries]
         candidates = []
         for q, (row, lex) in enumerate(zip(owners_of_rows, lexical)):

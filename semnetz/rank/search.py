@@ -13,12 +13,14 @@ import numpy as np
 from ..errors import InputError
 from ..index.services import ServiceBridge
 from ..index.view import View
-from ..limits import DEFAULT_HOPS, DEFAULT_K, MAX_HOPS, MAX_K, SEARCH_MODES
+from ..limits import DEFAULT_HOPS, DEFAULT_K, MAX_HOPS, MAX_K, MAX_QUERY_CHARS, SEARCH_MODES
 from ..results import Match, PathStep, SearchResult
 from ..text import query_clauses
 from ..when import availability_fit, parse_when, read_availability, time_said, without_time
 from .graph import Reach, compute_reach, path_steps
 from .ranker import Ranker, Scope
+from .showing import Cut
+from .spelling import Speller
 from .weights import WEIGHTS, Weights
 
 
@@ -44,26 +46,44 @@ class Searcher:
         queries = [q.strip() for q in queries]
         if any(not q for q in queries):
             raise InputError("empty query: say what you need, e.g. semnetz \"brauche Handwerker\"")
+        notes = [_note(q) for q in queries]
+        queries = [q[:MAX_QUERY_CHARS] for q in queries]
         # a time said in the query ("Babysitter am Samstagabend") weighs availability like `when`, which wins
         said = [time_said(q) for q in queries]
         times = [when or t for t in said]
+        spelled = [self.speller().respell(q) for q in queries]  # "brauche Klemptner" is searched as "… Klempner"
         ranker = Ranker(self.view, self.bridge, self.weights, mode)
-        vectors, parts = (None, None) if mode == "lexical" else self._encode(queries, said, mode == "hybrid")
+        vectors, parts = (None, None) if mode == "lexical" else \
+            self._encode([s.text for s in spelled], said, mode == "hybrid")
         ranked, verdicts = self.rank_per_time(ranker, queries, vectors, parts, k, times, hops,
-                                              tuple(sorted(tags or ())), explicit=when)
-        min_score = self.encoder.min_score if mode != "lexical" else 0.0
+                                              tuple(sorted(tags or ())), explicit=when,
+                                              word_texts=[s.words_text() for s in spelled])
+        cut = self.cut(mode)
         results = []
-        for query, matches, availability, time in zip(queries, ranked, verdicts, times):
+        for query, matches, availability, time, spelling in zip(queries, ranked, verdicts, times, spelled):
             self.describe(matches, hops, availability)
-            result = SearchResult(query, matches, when=time if availability else None, min_score=min_score,
-                                  network_size=self.view.people_count)
-            if not include_all:
-                floor = self.weights.shown_from(min_score, max((m.fit for m in matches), default=0))
-                result.matches = [m for m in matches if m.fit >= floor]
+            result = SearchResult(query, matches, when=time if availability else None, min_score=cut.min_score,
+                                  network_size=self.view.people_count,
+                                  searched_as=spelling.text if spelling.changed else None)
+            result.note = notes[len(results)]
+            if result.note and not _searchable(query):
+                result.matches = []  # nothing in it to search for: an empty answer, not a random list
+            elif include_all:
+                cut.label_all(matches)
+            else:
+                result.matches = cut.shown(matches)
                 if not result.matches and matches:
-                    result.best_below_threshold = max(matches, key=lambda m: m.fit)
+                    result.best_below_threshold = matches[0]
             results.append(result)
         return results
+
+    def cut(self, mode: str = "hybrid") -> Cut:
+        """Where this encoder's lists are cut and how sure each shown person is (rank/showing.py)."""
+        from ..encoders import encoder_info
+
+        if mode == "lexical":
+            return Cut(0.0, 0.5, self.weights.score_margin, 1.0, 1.0)
+        return Cut.of(encoder_info(self.encoder.name), self.encoder.min_score, self.weights.score_margin)
 
     def _encode(self, queries: list[str], said: list[str | None], with_parts: bool
                 ) -> tuple[np.ndarray, list[np.ndarray] | None]:
@@ -85,7 +105,8 @@ class Searcher:
     def rank_per_time(self, ranker: Ranker, texts: list[str], vectors: np.ndarray | None,
                       parts: list[np.ndarray] | None, k: int, times: list[str | None], hops: int,
                       tags: tuple[str, ...] = (), explicit: str | None = None,
-                      exclude: list[set[int]] | None = None) -> tuple[list[list[Match]], list[dict[int, str]]]:
+                      exclude: list[set[int]] | None = None, word_texts: list[str] | None = None
+                      ) -> tuple[list[list[Match]], list[dict[int, str]]]:
         """Rank each text with the availability of its time weighed, one ranking pass per distinct time (usually
         one for the whole batch). explicit: a time the user gave (an error if it names no time); exclude: per
         text, people never to return (and names are not searched). Returns the matches and the availability
@@ -98,10 +119,14 @@ class Searcher:
             if exclude is not None:
                 scope = replace(scope, use_names=False, exclude_pks=[exclude[i] for i in rows], factors={})
             found = ranker.rank([texts[i] for i in rows], None if vectors is None else vectors[rows], k, scope,
-                                None if parts is None else [parts[i] for i in rows])
+                                None if parts is None else [parts[i] for i in rows],
+                                None if word_texts is None else [word_texts[i] for i in rows])
             for i, matches in zip(rows, found):
                 ranked[i], verdicts[i] = matches, availability
         return ranked, verdicts
+
+    def speller(self) -> Speller:
+        return self.view.memo("speller", lambda: Speller(self.view.word_lists()))
 
     # ---- who may be found, and how they are weighed ----
     def reach(self) -> Reach:
@@ -254,3 +279,20 @@ class Searcher:
     def steps_to(self, pk: int, hops: int) -> list[PathStep]:
         """The best path from the user to this person within hops, as steps."""
         return path_steps(self.reach().path(pk, hops), self.view.id_name, self.view.relation)
+
+
+def _searchable(query: str) -> bool:
+    """Does the query hold a word worth searching for (not only punctuation, single letters, stop words)?"""
+    from ..index.lexical import stopwords
+
+    words = re.findall(r"\w+", query.lower())
+    return any(len(w) >= 2 and w not in stopwords() for w in words)
+
+
+def _note(query: str) -> str | None:
+    if not _searchable(query):
+        return ("there is no word to search for in this query (only punctuation, single letters or words like "
+                "'und', 'the'): say what you need, e.g. \"brauche Handwerker\"")
+    if len(query) > MAX_QUERY_CHARS:
+        return f"the query is {len(query):,} characters long; its first {MAX_QUERY_CHARS:,} were searched"
+    return None

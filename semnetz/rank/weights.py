@@ -4,7 +4,8 @@
     score = fit × reach × availability + helped × min(times helped, helped_max)
     reach = product over the hops after the first of (hop_base + hop_strength × tie strength)
 
-and where a result is cut: below the encoder's minimum fit, or more than score_margin below the best.
+and where a result is cut: below the encoder's minimum score, or more than score_margin below the best
+(rank/showing.py).
 """
 
 from __future__ import annotations
@@ -27,8 +28,8 @@ class Weights:
     helped: float = 0.03  # added per introduction after which they helped …
     helped_max: int = 3  # … for at most this many
     score_margin: float = 0.2  # not shown: more than this below the best fit
-    match_offset: float = 0.10  # proposals (need against offer) go this much below the search minimum …
-    match_margin: float = 0.15  # … and within this of the best fit for that need
+    match_offset: float = 0.10  # proposals (need against offer) need a fit this much below the encoder's minimum
+    match_margin: float = 0.15  # (or its calibrated match_min_fit), and within this of the best fit for that need
 
     def fit(self, best: np.ndarray, second: np.ndarray) -> np.ndarray:
         return (best + self.second_piece * second) / (1 + self.second_piece)
@@ -42,14 +43,6 @@ class Weights:
 
     def helped_bonus(self, times_helped: np.ndarray) -> np.ndarray:
         return self.helped * np.minimum(times_helped, self.helped_max)
-
-    def shown_from(self, min_score: float, best_fit: float) -> float:
-        """The least fit a result needs to be shown."""
-        return max(min_score, best_fit - self.score_margin)
-
-    def proposed_from(self, min_score: float, best_fit: float) -> float:
-        """The least fit a proposed introduction needs."""
-        return max(min_score - self.match_offset, best_fit - self.match_margin)
 
 
 WEIGHTS = Weights()
