@@ -24,15 +24,17 @@ import numpy as np
 
 from . import encoders
 from .config import MODEL_ENVVAR, SPOOL_DIRNAME, VIEW_DIRNAME, resolve_home
-from .errors import InputError, UnknownPersonError
-from .index.publish import publish
+from .errors import InputError, SemnetzError, UnknownPersonError
+from .index.publish import stage
 from .index.vectors import DEFAULT_INDEX_TYPE
+from .index.checksum import DamagedIndex
 from .index.view import View, ViewCache, read_manifest
+from .index.view import check as check_view
 from .ingest import readers, writer
 from .limits import DEFAULT_HOPS, DEFAULT_K, DEFAULT_PROPOSALS
 from .rank import matching
 from .rank.search import Searcher
-from .records import KnowsSpec, NeedSpec, PersonEdit, PersonRecord, person_from_dict
+from .records import SELF_ID, KnowsSpec, NeedSpec, PersonEdit, PersonRecord, person_from_dict
 from .results import ImportReport, NeedRow, Proposal, SearchResult
 from .store import Store, StoreBusyError
 from .store.audit import SearchSpool
@@ -63,6 +65,7 @@ class Network:
         self._requested_model = model or os.environ.get(MODEL_ENVVAR) or None
         self._index_type = index_type
         self._bridge: tuple[str, object] | None = None
+        self.repairs: list[str] = []  # damaged files of the search view found and rebuilt from the store
 
     def close(self) -> None:
         self.spool.flush()
@@ -142,31 +145,87 @@ class Network:
             gc.collect()  # the write's garbage, collected here rather than in the middle of the next search
 
     def _publish(self, tables, rebuild: bool = False) -> None:
+        self._staged(tables, rebuild).publish(tables)
+
+    def _staged(self, tables, rebuild: bool = False):
         with _progress(0, "indexing", self.progress and rebuild) as bar:
-            segments = publish(tables, self.home / VIEW_DIRNAME, model=self.model_name, dim=lambda: self.encoder.dim,
-                               index_type=self.index_type, bridge=self._service_bridge, rebuild=rebuild,
-                               progress=bar.update)
-        self.views.adopt(segments)
+            staged = stage(tables, self.home / VIEW_DIRNAME, model=self.model_name, dim=lambda: self.encoder.dim,
+                           index_type=self.index_type, bridge=self._service_bridge, rebuild=rebuild,
+                           progress=bar.update)
+        self.views.adopt(staged.segments)
+        return staged
+
+    @contextmanager
+    def _changing(self, tables, rebuild: bool = False):
+        """A change to the store and the view that shows it, all or nothing: the view's new segments are built
+        inside the store's transaction (they see its changes before COMMIT), so a full disk or any other failure
+        undoes the whole change; the manifest that publishes them is swapped in after the commit."""
+        staged = None
+        try:
+            with tables.transaction():
+                yield
+                staged = self._staged(tables, rebuild)
+            staged.publish(tables)
+        except BaseException:
+            if staged is not None:
+                staged.discard()
+            raise
 
     def view(self) -> View:
-        """The current search view (built on first use, or when the model changed)."""
+        """The current search view (built on first use)."""
         view = self.views.current()
         if view is None or view.model != self.model_name:
             with self._writing("build the search index") as tables:
                 self._ensure_model(tables)
+                view = self.views.current()  # another process may have built it meanwhile
                 if view is None or view.model != self.model_name:
                     self._publish(tables, rebuild=True)
+                    if view is None and self.views.damaged:
+                        self.repairs.append(self.views.damaged)
             view = self.views.current()
         return view
 
-    def _ensure_model(self, tables) -> None:
-        """Vectors of two models never mix: if the model changed, re-embed everything first."""
+    def check(self) -> dict:
+        """Check every byte of the search view against its checksums and rebuild it from the store if anything is
+        damaged (searches check a sample of big files; this checks all of them)."""
+        with self._writing("check") as tables:
+            files, size, damaged = check_view(self.home / VIEW_DIRNAME)
+            if damaged:
+                self._publish(tables, rebuild=True)
+        if damaged is None and not files:
+            self.view()  # nothing built yet: build it now
+        return {"files": files, "bytes": size, "damaged": damaged, "rebuilt": damaged is not None}
+
+    def _repaired(self, run):
+        """run(), and if the view turns out damaged (a file a sampled checksum passed gives impossible results),
+        run it again on a view rebuilt from the store."""
+        try:
+            return run()
+        except DamagedIndex as exc:
+            with self._writing("rebuild the search index") as tables:
+                self._publish(tables, rebuild=True)
+            self.repairs.append(str(exc))
+            return run()
+
+    def _ensure_model(self, tables, switching: bool = False) -> dict | None:
+        """A network keeps the model it is built with: another model is an error, unless this is the explicit
+        switch (reindex --model), which re-embeds everything first. (An interrupted switch, which left two models
+        in use, is finished by the next write with the model it was switching to.)"""
         stored = tables.people.models_in_use()
-        if stored and stored != {self.model_name}:
-            self._reembed(tables, reason=f"model changed from {', '.join(sorted(stored))} to {self.model_name}")
-        elif tables.get_meta("model") != self.model_name:
+        built = tables.get_meta("model")
+        if stored and len(stored) > 1 and built in stored and not switching:  # an interrupted switch: finish it
+            self._requested_model = built
+            return self._reembed(tables, reason=f"finishing the switch to {built}")
+        current = built if built in stored or not stored else next(iter(stored))
+        if stored and current != self.model_name:
+            if not switching:
+                raise SemnetzError(f"this network is built with the model {current}, not {self.model_name}; to switch "
+                                   f"it (everything is embedded again): semnetz reindex --model {self.model_name}")
+            return self._reembed(tables, reason=f"model changed from {current} to {self.model_name}")
+        if built != self.model_name:
             with tables.transaction():
                 tables.set_meta("model", self.model_name)
+        return None
 
     # ---- writing people ----
     def import_file(self, path: str | os.PathLike) -> ImportReport:
@@ -185,19 +244,19 @@ class Network:
         with self.store.locked(action):
             with self._writing(action) as tables:
                 self._ensure_model(tables)
-                batch = writer.plan(tables, records, source, model)
+                batch = writer.plan(tables, records, source, model, action)
             # encoding is the slow part: no session is open meanwhile, so other commands can read the store
             vectors = writer.encode_unique(batch.texts_to_encode(), lambda texts: self._encode(texts, "embedding"))
             with self._writing(action) as tables:
-                with tables.transaction():
+                with self._changing(tables):
                     writer.write(tables, batch, vectors, model, action)
-                self._publish(tables)
             if batch.stale and self.store.wasteful():  # updates left old rows behind: give the space back
                 self.store.compact()
         return batch.report
 
     def add(self, record: PersonRecord | dict) -> str:
-        """Add one person (or update them, if their id exists); returns their id."""
+        """Add one new person (even if someone has the same name; an id someone has is an error); returns the
+        new person's id."""
         if isinstance(record, dict):
             record = person_from_dict(record, "add")
         self.import_records([(None, record)], source="add", action="add")
@@ -206,6 +265,30 @@ class Network:
     def get(self, person_id: str) -> PersonRecord:
         with self.store.read() as tables:
             return self._record(tables, person_id)
+
+    def records(self) -> list[PersonRecord]:
+        """Everyone as recorded, in the import format's terms (what `semnetz list --json` writes and
+        `semnetz import` reads back), ordered by id."""
+        with self.store.read() as tables:
+            rows = tables.people.rows()
+            items = tables.people.items_of(None)
+            whens = tables.needs.whens([i.item_id for i in items if i.kind == "need"])
+            frm, to, strength, relation = tables.links.edges()
+        id_of = {r["pk"]: r["id"] for r in rows}
+        offers: dict[int, list[str]] = {}
+        needs: dict[int, list[NeedSpec]] = {}
+        for item in items:
+            if item.kind == "offer":
+                offers.setdefault(item.person_pk, []).append(item.text)
+            elif item.kind == "need":
+                needs.setdefault(item.person_pk, []).append(NeedSpec(item.text, whens.get(item.item_id)))
+        knows: dict[int, list[KnowsSpec]] = {}
+        for a, b, s, r in zip(frm.tolist(), to.tolist(), strength.tolist(), relation):
+            if b in id_of:
+                knows.setdefault(a, []).append(KnowsSpec(id_of[b], r or None, None if s != s else s))
+        return [PersonRecord(name=r["name"], id=r["id"], aliases=list(r["aliases"]), text=r["text"],
+                             offers=offers.get(r["pk"], []), needs=needs.get(r["pk"], []), tags=list(r["tags"]),
+                             contact=r["contact"], knows=knows.get(r["pk"], []), via=r["via"]) for r in rows]
 
     def _record(self, tables, person_id: str) -> PersonRecord:
         pk = self._pk(tables, person_id)
@@ -241,7 +324,7 @@ class Network:
                 pk = self._pk(tables, person_id)
                 record = self._record(tables, person_id)
                 known_through = tables.people.known_through(person_id)
-                with tables.transaction():
+                with self._changing(tables):
                     need_ids = [n.need_id for n in tables.needs.rows(person_pk=pk)]
                     item_ids = tables.people.delete(pk)
                     tables.links.remove_person(pk)
@@ -251,12 +334,20 @@ class Network:
                     tables.audit.log("remove", {"removed": 1, "pieces": len(item_ids)})
                     tables.journal.touch(people=[pk, *known_through], edges=[pk, *known_through])
                     tables.bump_generation()
-                self._publish(tables)
             self.store.compact()
 
     def list_people(self) -> list[dict]:
         with self.store.read() as tables:
             return tables.people.rows()
+
+    def _ids(self) -> set[str]:
+        with self.store.read() as tables:
+            return tables.people.ids()
+
+    def same_name(self, name: str) -> list[str]:
+        """ids of the people called this, oldest first."""
+        with self.store.read() as tables:
+            return tables.people.with_name(name)
 
     # ---- searching ----
     def search(self, query: str, k: int = DEFAULT_K, include_all: bool = False, hops: int = DEFAULT_HOPS,
@@ -275,8 +366,8 @@ class Network:
         it down. ``mode``: "hybrid" (everything, the default), "dense" (vectors only) or "lexical" (BM25 only),
         for comparisons. See README, "What a score means".
         """
-        results = self._searcher(mode).search_batch(queries, k=k, include_all=include_all, hops=hops, when=when,
-                                                    tags=tags, mode=mode)
+        results = self._repaired(lambda: self._searcher(mode).search_batch(
+            queries, k=k, include_all=include_all, hops=hops, when=when, tags=tags, mode=mode))
         self.spool.add("search", [{"q": r.query, "ids": [m.id for m in r.matches]} for r in results])
         return results
 
@@ -294,23 +385,21 @@ class Network:
             pk_a, pk_b = self._pk(tables, a), self._pk(tables, b)
             if pk_a == pk_b:
                 raise InputError(f"cannot link {a} to themself")
-            with tables.transaction():
+            with self._changing(tables):
                 tables.links.upsert([Link(pk_a, pk_b, relation or None, strength)])
                 tables.audit.log("link", {"from": a, "to": b, "relation": relation, "strength": strength})
                 tables.journal.touch(edges=[pk_a, pk_b])
                 tables.bump_generation()
-            self._publish(tables)
 
     def unlink(self, a: str, b: str) -> None:
         with self._writing("unlink") as tables:
             pk_a, pk_b = self._pk(tables, a), self._pk(tables, b)
-            with tables.transaction():
+            with self._changing(tables):
                 if not tables.links.remove(pk_a, pk_b):
                     raise InputError(f"{a} and {b} are not linked")
                 tables.audit.log("unlink", {"from": a, "to": b})
                 tables.journal.touch(edges=[pk_a, pk_b])
                 tables.bump_generation()
-            self._publish(tables)
 
     @staticmethod
     def _pk(tables, person_id: str) -> int:
@@ -327,6 +416,9 @@ class Network:
             raise InputError("the need is empty: say what is needed")
         if when:
             parse_when(when)  # a clear error before anything is written
+        if person_id == SELF_ID and SELF_ID not in self._ids():
+            # the user's own needs belong to a person "me", who offers nothing and so is never found in a search
+            self.import_records([(None, PersonRecord(name=SELF_ID, id=SELF_ID))], source="need add", action="add")
         record = self.get(person_id)
         self.edit(person_id, {"needs": [{"text": n.text, "when": n.when} for n in record.needs]
                               + [{"text": text, "when": when}]})
@@ -346,6 +438,9 @@ class Network:
               include_all: bool = False) -> list[Proposal]:
         """Proposed introductions: for every open need the people who fit it, or for one person the needs their
         offers could meet. Every proposal is written to the audit log."""
+        return self._repaired(lambda: self._match(person_id, k, include_all))
+
+    def _match(self, person_id: str | None, k: int, include_all: bool) -> list[Proposal]:
         searcher = self._searcher()
         with self._writing("match") as tables:
             tables.needs.expire(date.today())
@@ -377,14 +472,13 @@ class Network:
         """How an introduction went; 'helped' fulfils the need and ranks the helper a little higher next time."""
         with self._writing("outcome") as tables:
             need, pk = self._need_and_person(tables, need_id, person_id)
-            with tables.transaction():
+            with self._changing(tables):
                 tables.needs.set_outcome(need_id, pk, helped)
                 tables.needs.set_status(need_id, "fulfilled" if helped else "open")
                 tables.audit.log("outcome", {"need_id": need_id, "needs": need.person_id, "introduced": person_id,
                                              "helped": helped})
                 tables.journal.touch(people=[pk])  # how often they helped is part of their ranking
                 tables.bump_generation()
-            self._publish(tables)
         return need
 
     def _need_and_person(self, tables, need_id: int, person_id: str) -> tuple[NeedRow, int]:
@@ -397,12 +491,19 @@ class Network:
         return rows[0], pk
 
     # ---- maintenance ----
+    def built_model(self) -> str | None:
+        """The model the network is built with (None for a network nobody was imported into)."""
+        if not self.store.path.exists():
+            return None
+        with self.store.read() as tables:
+            return tables.get_meta("model") or next(iter(tables.people.models_in_use()), None)
+
     def reindex(self, reason: str = "reindex") -> dict:
-        """Re-embed every piece with the current model, rebuild the view, and rewrite the store file (space that
-        old vectors took is given back)."""
+        """Re-embed every piece with the model asked for (Network(model=…); switching the network to it), rebuild
+        the view, and rewrite the store file (space that old vectors took is given back)."""
         with self.store.locked("reindex"):
             with self._writing("reindex") as tables:
-                done = self._reembed(tables, reason)
+                done = self._ensure_model(tables, switching=True) or self._reembed(tables, reason)
             self.store.compact()
         return done
 
@@ -421,13 +522,12 @@ class Network:
                 with tables.transaction():
                     people.replace_vectors(chunk, np.stack([vectors_by_text[texts[i]] for i in chunk]), model)
                 bar.update(len(chunk))
-        with tables.transaction():
+        with self._changing(tables, rebuild=True):
             tables.set_meta("model", model)
             tables.set_meta("index_type", self.index_type)
             tables.set_meta("last_reindex", datetime.now().isoformat(timespec="seconds"))
             tables.audit.log("reindex", {"pieces": len(ids), "model": model, "reason": reason})
             tables.bump_generation()
-        self._publish(tables, rebuild=True)
         return {"pieces": len(ids), "model": model}
 
     def log_entries(self, limit: int | None = None, action: str | None = None) -> list[dict]:

@@ -3,12 +3,57 @@
 from __future__ import annotations
 
 import json
+import re
+import unicodedata
 from dataclasses import dataclass, field
 
 from .errors import InputError
 from .text import content_hash, split_clauses, split_sentences
 
 PERSON_FIELDS = ("id", "name", "aliases", "text", "offers", "needs", "tags", "contact", "knows", "via")
+
+# Limits of what one person and one file may hold: anything larger is refused with one clear line, before any
+# work that grows with it (a 10 MB text would otherwise be encoded as one piece, or split into 700,000).
+MAX_TEXT_CHARS = 20_000  # the free text
+MAX_FIELD_CHARS = 2_000  # a name, alias, offer, need, contact value
+MAX_LABEL_CHARS = 200  # an id (also in 'via' and 'knows'), tag, relation, a need's 'when', a contact key
+MAX_ENTRIES = 200  # offers, needs, aliases, tags, knows, contact entries: each at most this many
+MAX_PIECES = 1_000  # searchable pieces of one person (clauses of the text, offers and their parts, needs)
+MAX_LINE_CHARS = 1_000_000  # one JSON line or CSV row
+MAX_FILE_BYTES = 200 * 1024 * 1024  # one people file
+MAX_NUMBER_DIGITS = 100  # a number in a JSON line (Python refuses to convert ints of more than 4,300 digits)
+
+# Characters taken out of names, aliases, tags, ids, contact, relations and whens (shown on one terminal line):
+# C0/C1 control characters other than \t and \n, and the bidi embeddings, overrides and isolates that reorder
+# what a terminal shows. Free text, offers and needs keep them (whoever prints them escapes them). Ids (also in
+# 'via' and 'knows') and whens are quoted in error messages as they are, so their \t and \n become spaces.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+SELF_ID = "me"  # the user, as a person: `need add --by me` records a need of their own (they offer nothing)
+
+
+def shown(value, limit: int = 60) -> str:
+    """A value as quoted in an error message: one line, control characters and lone surrogates escaped,
+    cut after `limit` characters."""
+    text = value if isinstance(value, str) else str(value)
+    cut = len(text) > limit
+    text = text[:limit]
+    if not text.isprintable():
+        text = "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+                       for c in text)
+    return text + "…" if cut else text
+
+
+def clean_text(value: str, *, controls: bool = False, one_line: bool = False) -> str:
+    """Unicode NFC ('Mu\\u0308ller' and 'Müller' are the same name), without control characters when `controls`
+    is false, with line breaks and tabs as spaces when `one_line`, stripped."""
+    if not controls:
+        value = _CONTROL.sub("", value)
+    if one_line:
+        value = value.replace("\n", " ").replace("\t", " ")
+    if not value.isascii() and not unicodedata.is_normalized("NFC", value):
+        value = unicodedata.normalize("NFC", value)
+    return value.strip()
 
 
 @dataclass
@@ -70,20 +115,40 @@ class PersonRecord:
         return content_hash(json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False))
 
 
-def _string(value, what: str, source, line) -> str:
+def _string(value, what: str, source, line, limit: int = MAX_FIELD_CHARS, controls: bool = False,
+            one_line: bool = False) -> str:
+    """A string field: valid Unicode (no lone surrogates), NFC, control characters taken out unless `controls`
+    (line breaks and tabs too if `one_line`), stripped, at most `limit` characters."""
     if not isinstance(value, str):
         raise InputError(f"{what} must be a string, got {type(value).__name__}", source, line)
-    return value.strip()
+    if len(value) > 4 * limit:  # refused before any work that grows with it
+        raise InputError(f"{what} is too long ({len(value):,} characters; at most {limit:,})", source, line)
+    if not value.isascii():
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise InputError(f"{what} contains {shown(exc.object[exc.start:exc.end])}, half of a UTF-16 pair "
+                             "(a lone surrogate), which is not text", source, line) from None
+    value = clean_text(value, controls=controls, one_line=one_line)
+    if len(value) > limit:
+        raise InputError(f"{what} is too long ({len(value):,} characters; at most {limit:,})", source, line)
+    return value
 
 
-def _string_list(value, what: str, source, line) -> list[str]:
+def _entries(value, what: str, source, line) -> None:
+    if len(value) > MAX_ENTRIES:
+        raise InputError(f"{what} has {len(value):,} entries (at most {MAX_ENTRIES})", source, line)
+
+
+def _string_list(value, what: str, source, line, limit: int = MAX_FIELD_CHARS, controls: bool = False) -> list[str]:
     if value is None:
         return []
     if isinstance(value, str):  # a single string is a list of one
         value = [value]
     if not isinstance(value, list):
         raise InputError(f"{what} must be a list of strings, got {type(value).__name__}", source, line)
-    items = [_string(v, f"each entry of {what}", source, line) for v in value]
+    _entries(value, what, source, line)
+    items = [_string(v, f"each entry of {what}", source, line, limit, controls) for v in value]
     return [v for v in items if v]
 
 
@@ -94,22 +159,26 @@ def _needs(value, source, line) -> list[NeedSpec]:
         value = [value]
     if not isinstance(value, list):
         raise InputError(f"'needs' must be a list, got {type(value).__name__}", source, line)
+    _entries(value, "'needs'", source, line)
     needs = []
     for entry in value:
         if isinstance(entry, str):
-            if entry.strip():
-                needs.append(NeedSpec(entry.strip()))
+            text = _string(entry, "each need", source, line, controls=True)
+            if text:
+                needs.append(NeedSpec(text))
             continue
         if not isinstance(entry, dict):
             raise InputError("each need must be a string or {\"text\": …, \"when\": …}", source, line)
-        unknown = set(entry) - {"text", "when"}
+        unknown = [k for k in entry if k not in ("text", "when")]
         if unknown:
-            raise InputError(f"unknown field '{sorted(unknown)[0]}' in a need (allowed: text, when)", source, line)
-        text = _string(entry.get("text", ""), "need 'text'", source, line)
+            raise InputError(f"unknown field '{shown(unknown[0])}' in a need (allowed: text, when)", source, line)
+        text = _string(entry.get("text", ""), "need 'text'", source, line, controls=True)
         if not text:
             raise InputError("a need has no 'text'", source, line)
         when = entry.get("when")
-        needs.append(NeedSpec(text, _string(when, "need 'when'", source, line) or None if when is not None else None))
+        if when is not None:
+            when = _string(when, "need 'when'", source, line, MAX_LABEL_CHARS, one_line=True) or None
+        needs.append(NeedSpec(text, when))
     return needs
 
 
@@ -118,37 +187,72 @@ def _knows(value, source, line) -> list[KnowsSpec]:
         return []
     if not isinstance(value, list):
         raise InputError(f"'knows' must be a list, got {type(value).__name__}", source, line)
+    _entries(value, "'knows'", source, line)
     out = []
     for entry in value:
         if isinstance(entry, str):
             entry = {"id": entry}
         if not isinstance(entry, dict) or "id" not in entry:
             raise InputError("each entry of 'knows' must be {\"id\": …, \"relation\": …, \"strength\": 0..1}", source, line)
-        unknown = set(entry) - {"id", "relation", "strength"}
+        unknown = [k for k in entry if k not in ("id", "relation", "strength")]
         if unknown:
-            raise InputError(f"unknown field '{sorted(unknown)[0]}' in 'knows' (allowed: id, relation, strength)", source, line)
+            raise InputError(f"unknown field '{shown(unknown[0])}' in 'knows' (allowed: id, relation, strength)",
+                             source, line)
         strength = entry.get("strength")
         if strength is not None:
             if isinstance(strength, bool) or not isinstance(strength, (int, float)):
-                raise InputError(f"'strength' must be a number from 0 to 1, got {strength!r}", source, line)
-            if not 0.0 <= strength <= 1.0:
-                raise InputError(f"'strength' must be from 0 to 1, got {strength}", source, line)
+                raise InputError(f"'strength' must be a number from 0 to 1, got {type(strength).__name__}",
+                                 source, line)
+            if not 0.0 <= strength <= 1.0:  # also refuses NaN
+                shown_strength = shown(strength) if isinstance(strength, float) or abs(strength) < 10 ** 50 else "a huge number"
+                raise InputError(f"'strength' must be from 0 to 1, got {shown_strength}", source, line)
         relation = entry.get("relation")
+        known_id = _string(entry["id"], "'knows' id", source, line, MAX_LABEL_CHARS, one_line=True)
+        if not known_id:
+            raise InputError("an entry of 'knows' has an empty id", source, line)
         out.append(KnowsSpec(
-            _string(entry["id"], "'knows' id", source, line),
-            _string(relation, "'relation'", source, line) or None if relation is not None else None,
+            known_id,
+            _string(relation, "'relation'", source, line, MAX_LABEL_CHARS) or None if relation is not None else None,
             float(strength) if strength is not None else None,
         ))
     return out
 
 
+def _contact(value, source, line) -> dict[str, str]:
+    contact = value or {}
+    if not isinstance(contact, dict):
+        raise InputError(f"'contact' must be an object like {{\"phone\": …}}, got {type(contact).__name__}", source, line)
+    _entries(contact, "'contact'", source, line)
+    out = {}
+    for key, entry in contact.items():
+        if not isinstance(key, str):
+            raise InputError(f"a 'contact' key must be a string, got {type(key).__name__}", source, line)
+        key = _string(key, "a 'contact' key", source, line, MAX_LABEL_CHARS)
+        out[key] = _string(entry, f"contact '{shown(key)}'", source, line)
+    return out
+
+
 def person_from_dict(data, source: str | None = None, line: int | None = None) -> PersonRecord:
-    """Validate one person (a dict as in the JSON Lines format); raises InputError naming source and line."""
+    """Validate one person (a dict as in the JSON Lines format); raises InputError naming source and line.
+
+    Every string comes out NFC and stripped; names, aliases, tags, ids, contact, relations and whens without
+    control characters; each within the limits above."""
+    try:
+        return _person_from_dict(data, source, line)
+    except InputError:
+        raise
+    except RecursionError:
+        raise InputError("nested too deeply", source, line) from None
+    except Exception as exc:  # whatever slipped through: still one line that says where
+        raise InputError(f"cannot read this person ({type(exc).__name__}: {shown(exc, 120)})", source, line) from None
+
+
+def _person_from_dict(data, source, line) -> PersonRecord:
     if not isinstance(data, dict):
         raise InputError(f"expected a JSON object for a person, got {type(data).__name__}", source, line)
     unknown = [k for k in data if k not in PERSON_FIELDS]
     if unknown:
-        raise InputError(f"unknown field '{unknown[0]}' (allowed: {', '.join(PERSON_FIELDS)})", source, line)
+        raise InputError(f"unknown field '{shown(unknown[0])}' (allowed: {', '.join(PERSON_FIELDS)})", source, line)
     if "name" not in data or data["name"] is None:
         raise InputError("missing 'name'", source, line)
     name = _string(data["name"], "'name'", source, line)
@@ -157,29 +261,33 @@ def person_from_dict(data, source: str | None = None, line: int | None = None) -
     person_id = data.get("id")
     if person_id is not None:
         if isinstance(person_id, int) and not isinstance(person_id, bool):
+            if abs(person_id) >= 10 ** MAX_LABEL_CHARS:
+                raise InputError(f"'id' is too long (at most {MAX_LABEL_CHARS} characters)", source, line)
             person_id = str(person_id)
-        person_id = _string(person_id, "'id'", source, line) or None
-    text = _string(data.get("text") or "", "'text'", source, line)
-    offers = _string_list(data.get("offers"), "'offers'", source, line)
-    if not text and not offers:
+        person_id = _string(person_id, "'id'", source, line, MAX_LABEL_CHARS, one_line=True) or None
+    text = _string(data.get("text") or "", "'text'", source, line, MAX_TEXT_CHARS, controls=True)
+    offers = _string_list(data.get("offers"), "'offers'", source, line, controls=True)
+    if not text and not offers and person_id != SELF_ID:
         raise InputError("a person needs 'text' or 'offers' (what they do or offer)", source, line)
-    contact = data.get("contact") or {}
-    if not isinstance(contact, dict):
-        raise InputError(f"'contact' must be an object like {{\"phone\": …}}, got {type(contact).__name__}", source, line)
-    contact = {str(k): _string(v, f"contact '{k}'", source, line) for k, v in contact.items()}
     via = data.get("via")
-    return PersonRecord(
+    record = PersonRecord(
         name=name,
         id=person_id,
         aliases=_string_list(data.get("aliases"), "'aliases'", source, line),
         text=text,
         offers=offers,
         needs=_needs(data.get("needs"), source, line),
-        tags=[t.lower() for t in _string_list(data.get("tags"), "'tags'", source, line)],
-        contact=contact,
+        tags=[clean_text(t.lower()) for t in _string_list(data.get("tags"), "'tags'", source, line, MAX_LABEL_CHARS)],
+        contact=_contact(data.get("contact"), source, line),
         knows=_knows(data.get("knows"), source, line),
-        via=_string(via, "'via'", source, line) or None if via is not None else None,
+        via=_string(via, "'via'", source, line, MAX_LABEL_CHARS, one_line=True) or None if via is not None
+        else None,
     )
+    pieces = len(record.searchable_pieces())
+    if pieces > MAX_PIECES:
+        raise InputError(f"too many searchable pieces ({pieces:,} clauses, offers and needs; at most {MAX_PIECES:,}):"
+                         " shorten 'text' or 'offers'", source, line)
+    return record
 
 
 @dataclass
@@ -225,9 +333,9 @@ class PersonEdit:
             changes["needs"] = list(base_needs) + list(self.add_needs)
         if self.tags:
             changes["tags"] = list(self.tags)
-        contact = {k: v for k, v in (("phone", self.phone), ("email", self.email)) if v}
-        if contact:
-            changes["contact"] = {**current.contact, **contact}
+        given = {k: v for k, v in (("phone", self.phone), ("email", self.email)) if v is not None}
+        if given:  # "" clears the field
+            changes["contact"] = {k: v for k, v in {**current.contact, **given}.items() if v}
         if not changes:
             raise InputError("nothing to change: give at least one option (see 'semnetz edit --help')")
         return changes

@@ -29,7 +29,7 @@ def test_bench_quality_bad_queries_file(run, tmp_path):
 
 def test_bench_speed_small(run, tmp_path, real_model):
     out = tmp_path / "s"
-    result = run("bench", "speed", "--people", 300, "--queries", 20, "--index-type", "SQfp16",
+    result = run("bench", "speed", "--size", 300, "--queries", 20, "--index-type", "SQfp16",
                  "--index-type", "IVF16,SQ8", "--out", out)
     assert result.exit_code == 0, result.output
     report = json.loads((out / "speed-300.json").read_text())
@@ -43,7 +43,7 @@ def test_bench_speed_small(run, tmp_path, real_model):
 
 
 def test_bench_peers_small(run, tmp_path, real_model):
-    result = run("bench", "peers", "--people", 150, "--queries", 20, "--json")
+    result = run("bench", "peers", "--size", 150, "--queries", 20, "--json")
     assert result.exit_code == 0, result.output
     report = json.loads(result.output.strip().splitlines()[-1])
     systems = report["systems"]

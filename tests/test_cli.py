@@ -29,7 +29,8 @@ def test_every_command_has_help_text_and_is_in_the_readme():
 def test_import_then_search_by_default_command(run, small_network):
     result = run("import", small_network)
     assert result.exit_code == 0
-    assert result.output == f"{small_network}: 4 added, 0 updated, 0 unchanged (13 pieces embedded, 0 kept)\n"
+    assert result.stdout == f"{small_network}: 4 added, 0 updated, 0 unchanged (13 pieces embedded, 0 kept)\n"
+    assert result.stderr.startswith("Creating a new network in ")
     result = run("plumbing", "--json", "-k", "1")
     assert result.exit_code == 0
     assert json_lines(result.output) == [{"id": "e3", "name": "Mark Thompson", "score": 0.984, "why": "plumbing",
@@ -141,22 +142,28 @@ def test_index_is_rebuilt_from_store_when_file_is_lost(run, small_network, semne
     assert json_lines(run("plumbing", "--json", "-k", "1").output)[0]["id"] == "e3"
 
 
-def test_model_change_reembeds_instead_of_mixing(run, small_network, semnetz_home, monkeypatch):
+def test_another_model_is_an_explicit_switch_never_a_silent_one(run, small_network, semnetz_home):
     run("import", small_network)
-    result = run("stats", "--json", "--model", "fake-other")
-    result = run("plumbing", "--json", "-k", "1", "--model", "fake-other")
-    assert json_lines(result.output)[0]["id"] == "e3"
-    with Network(home=semnetz_home) as net, net.store.read() as tables:
+    for args in (("stats", "--json"), ("plumbing", "--json"), ("add", "X", "--text", "y")):
+        result = run(*args, "--model", "fake-other")
+        assert result.exit_code == 2, args
+        assert result.stderr == ("Error: this network is built with the model fake, not fake-other; to switch it "
+                                 "(everything is embedded again): semnetz reindex --model fake-other\n")
+    assert json.loads(run("stats", "--json").stdout)["model"] == "fake"  # untouched
+    assert run("reindex", "--model", "fake-other", input="n\n").exit_code == 1  # asked, and declined
+    assert json.loads(run("stats", "--json").stdout)["model"] == "fake"
+    assert run("reindex", "--model", "fake-other", "--yes").exit_code == 0
+    assert json.loads(run("stats", "--json", "--model", "fake-other").stdout)["model"] == "fake-other"
+    with Network(home=semnetz_home, model="fake-other") as net, net.store.read() as tables:
         assert tables.people.models_in_use() == {"fake-other"}
-        assert tables.get_meta("model") == "fake-other"
-    log = json_lines(run("log", "--json", "--action", "reindex").output)
+    log = json_lines(run("log", "--json", "--action", "reindex", "--model", "fake-other").output)
     assert "model changed from fake to fake-other" in log[-1]["detail"]["reason"]
 
 
 def test_add_show_edit_list_remove(run):
     result = run("add", "Nina Berg", "--text", "Hebamme", "--offer", "Wochenbettbetreuung", "--alias", "die Hebamme",
                  "--need", "Kinderwagen", "--phone", "+49 1")
-    assert result.output == "Added Nina Berg as p0001\n"
+    assert result.stdout == "Added Nina Berg as p0001\n"
     shown = json.loads(run("show", "p0001", "--json").output)
     assert shown == {"id": "p0001", "name": "Nina Berg", "aliases": ["die Hebamme"], "text": "Hebamme",
                      "offers": ["Wochenbettbetreuung"], "needs": ["Kinderwagen"], "contact": {"phone": "+49 1"}}
@@ -170,11 +177,31 @@ def test_add_show_edit_list_remove(run):
     assert run("list", "--json").output == ""
 
 
-def test_add_same_name_without_id_updates_instead_of_duplicating(run):
-    run("add", "Nina Berg", "--text", "Hebamme")
-    run("add", "Nina Berg", "--text", "Hebamme und Stillberaterin")
+def test_add_with_a_name_that_exists_adds_a_second_person_and_says_so(run):
+    run("add", "Kurt Meier", "--text", "Hausmeister")
+    run("add", "Ida Klein", "--text", "Malerin", "--via", "p0001")
+    assert run("add", "Kurt Meier", "--text", "Bäcker").stdout == \
+        "Added Kurt Meier as p0003 (there is also a Kurt Meier: p0001)\n"
     rows = json_lines(run("list", "--json").output)
-    assert [(r["id"], r["text"]) for r in rows] == [("p0001", "Hebamme und Stillberaterin")]
+    assert [(r["id"], r["text"]) for r in rows] == [("p0001", "Hausmeister"), ("p0002", "Malerin"), ("p0003", "Bäcker")]
+    assert rows[1]["via"] == "p0001"  # the first Kurt keeps everything, his link included
+    taken = run("add", "Kurt", "--id", "p0001", "--text", "x")
+    assert (taken.exit_code, taken.stderr) == (2, "Error: add: the id 'p0001' is taken; to change that person: "
+                                                  "semnetz edit p0001\n")
+
+
+def test_an_import_without_ids_never_merges_two_people_of_one_file(run, tmp_path):
+    people = [{"name": "Kurt Meier", "text": "Hausmeister"}, {"name": "Kurt Meier", "text": "Bäcker"},
+              {"name": "Ida Klein", "text": "Malerin"}]
+    path = write_jsonl(tmp_path / "p.jsonl", people)
+    assert run("import", path).stdout.endswith("3 added, 0 updated, 0 unchanged (3 pieces embedded, 0 kept)\n")
+    assert run("import", path).stdout.endswith("0 added, 0 updated, 3 unchanged (0 pieces embedded, 0 kept)\n")
+    people[1]["text"] = "Bäckermeister"  # the second Kurt changes; the first stays
+    assert run("import", write_jsonl(path, people)).stdout.endswith(
+        "0 added, 1 updated, 2 unchanged (1 pieces embedded, 0 kept)\n")
+    rows = json_lines(run("list", "--json").output)
+    assert sorted(r["text"] for r in rows) == ["Bäckermeister", "Hausmeister", "Malerin"]
+    assert not json_lines(run("Bäcker", "--json", "--all", "-k", "3").stdout)[0]["why"] == "Bäcker"  # no stale piece
 
 
 def test_remove_deletes_everywhere_including_log_mentions(run, small_network, semnetz_home):
@@ -262,19 +289,21 @@ def test_bad_input_one_line_exit_2_and_store_unchanged(run, small_network, tmp_p
 def test_unreadable_and_non_utf8_files(run, tmp_path):
     result = run("import", tmp_path / "missing.jsonl")
     assert result.exit_code == 2
-    assert result.output.startswith(f"Error: {tmp_path / 'missing.jsonl'}: cannot read file")
+    assert result.stderr.splitlines()[-1].startswith(f"Error: {tmp_path / 'missing.jsonl'}: cannot read file")
     latin = tmp_path / "latin1.jsonl"
     latin.write_bytes(b'{"name": "A", "text": "ok"}\n{"name": "B\xe4r", "text": "t"}\n')
     result = run("import", latin)
-    assert (result.exit_code, result.output) == (2, f"Error: {latin}:2: not UTF-8 text (save the file as UTF-8)\n")
+    assert (result.exit_code, result.stderr.splitlines()[-1]) == (2, f"Error: {latin}:2: not UTF-8 text (save the file "
+                                                                     "as UTF-8)")
 
 
 def test_bad_csv_header(run, tmp_path):
     path = tmp_path / "p.csv"
     path.write_text("name,job\nA,B\n", encoding="utf-8")
     result = run("import", path)
-    assert (result.exit_code, result.output) == (2, f"Error: {path}:1: unknown column 'job' (allowed: id, name, "
-                                                    "aliases, text, offers, needs, tags, phone, email, via)\n")
+    assert (result.exit_code, result.stderr.splitlines()[-1]) == (2, f"Error: {path}:1: unknown column 'job' (allowed: "
+                                                                     "id, name, aliases, text, offers, needs, tags, "
+                                                                     "phone, email, via)")
 
 
 @pytest.mark.parametrize("args,message", [
@@ -296,7 +325,9 @@ def test_home_option_overrides_environment(run, small_network, tmp_path):
     other = tmp_path / "other-home"
     run("import", small_network, "--home", other)
     assert len(json_lines(run("list", "--json", "--home", other).output)) == 4
-    assert run("list", "--json").output == ""
+    assert len(json_lines(run("--home", other, "list", "--json").output)) == 4  # before the command, too
+    missing = run("list", "--json")
+    assert missing.exit_code == 2 and missing.stderr.startswith("Error: there is no network in ")
 
 
 def test_python_api_matches_cli(small_network, semnetz_home):

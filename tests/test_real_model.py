@@ -115,7 +115,7 @@ def test_unknown_model_is_a_clear_error(run, small_network, monkeypatch):
     monkeypatch.setenv("SEMNETZ_MODEL", "no-such-org/no-such-model")
     result = run("import", small_network)
     assert result.exit_code == 2
-    assert result.output.startswith("Error: cannot load model 'no-such-org/no-such-model' offline")
+    assert result.stderr.splitlines()[-1].startswith("Error: cannot load model 'no-such-org/no-such-model' offline")
 
 
 def test_only_a_second_degree_person_can_answer(demo):

@@ -1,4 +1,4 @@
-"""`semnetz bench speed --people N`: a synthetic network of N people (reproducible from a seed), measured.
+"""`semnetz bench speed --size N`: a synthetic network of N people (reproducible from a seed), measured.
 
 1. Indexing: the bare encoder's throughput on a sample, then `import` of all N people in chunks.
 2. The real search in a fresh process (warm p50/p99 for single queries, per-query time in a batch of 100,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
+import sys
 
 import click
 from click_default_group import DefaultGroup
@@ -38,33 +39,117 @@ class SemnetzGroup(DefaultGroup):
                     pass
         return text
 
+    def resolve_command(self, ctx, args):
+        name = args[0] if args else None
+        if name == "need" and (len(args) < 2 or args[1] not in self.commands["need"].commands) \
+                and not (len(args) > 1 and args[1].startswith("-")):
+            return "search", self.commands["search"], list(args)  # "semnetz need a plumber" asks for a plumber
+        if name is not None and name not in self.commands and not name.startswith("-"):
+            close = _command_meant(name, list(self.commands))
+            if close is not None:
+                raise click.UsageError(f"no command '{name}'. Did you mean 'semnetz {close}'? To search for "
+                                       f"'{name}', say: semnetz search {name}")
+        return super().resolve_command(ctx, args)
+
     def invoke(self, ctx):
         try:
             return super().invoke(ctx)
         except SemnetzError as exc:
-            click.echo(f"Error: {exc}", err=True)
+            echo(f"Error: {exc}", err=True)
             ctx.exit(exc.exit_code)
         except KeyboardInterrupt:
-            click.echo("Interrupted; nothing was half-written.", err=True)
+            echo("Interrupted; nothing was half-written.", err=True)
             ctx.exit(130)
+        except BrokenPipeError:  # the reader went away (semnetz list --json | head -1): stop quietly
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            ctx.exit(0)
+        except (OSError, MemoryError) as exc:  # a full disk, a file that cannot be written or read
+            echo(f"Error: {_system_error(exc)}", err=True)
+            ctx.exit(2)
+        except Exception as exc:
+            if not type(exc).__module__.lstrip("_").startswith("duckdb"):
+                raise
+            echo(f"Error: {_system_error(exc)}", err=True)
+            ctx.exit(2)
+
+
+def _system_error(exc: BaseException) -> str:
+    """One line for an error of the system underneath (the disk, the store's database): what happened, where,
+    and that the command changed nothing (every write is one transaction, and the view is swapped after it)."""
+    import errno
+
+    first = (str(exc).splitlines() or [type(exc).__name__])[0]
+    if isinstance(exc, MemoryError):
+        return "out of memory; nothing was changed"
+    if getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "no space left" in first.lower():
+        where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
+        return f"no space left on the disk{where}; nothing was changed. Free some space and run it again."
+    if isinstance(exc, OSError):
+        return f"{exc.strerror or first}{f': {exc.filename}' if exc.filename else ''}; nothing was changed"
+    return f"the network's store failed ({first}); nothing was changed"
+
+
+def _command_meant(word: str, commands: list[str]) -> str | None:
+    """The command a first word that is no command was probably meant to be ("lsit", "improt"), unless it is a
+    word people search for (a real German or English word: "Liste", "Imker")."""
+    from rapidfuzz.distance import OSA
+
+    near = sorted((OSA.distance(word.lower(), c), c) for c in commands if len(c) > 2)
+    if not near or near[0][0] > (1 if len(word) <= 4 else 2):
+        return None
+    from wordfreq import zipf_frequency
+
+    if max(zipf_frequency(word, "de"), zipf_frequency(word, "en")) >= 2.5:
+        return None
+    return near[0][1]
+
+
+HOME_HELP = f"Data directory of the network (default: ${HOME_ENVVAR}, else the user data dir)."
+MODEL_HELP = ("Encoder for a new network: use-m3 (default), minilm, use-m3+minilm, or any sentence-transformers "
+              "model folder. A network keeps its model; to switch it: semnetz reindex --model NAME. "
+              f"[env: {MODEL_ENVVAR}]")
+# commands that create a network when there is none (the others say there is none)
+CREATING = {"import", "add"}
 
 
 def network_options(fn):
-    """--home and --model, shared by every command that opens a network."""
+    """--home and --model, shared by every command that opens a network (also accepted before the command:
+    semnetz --home DIR list)."""
 
-    @click.option("--home", type=click.Path(file_okay=False), envvar=HOME_ENVVAR,
-                  help=f"Data directory of the network (default: ${HOME_ENVVAR}, else the user data dir).")
-    @click.option("--model", envvar=MODEL_ENVVAR,
-                  help="Encoder: use-m3 (default), minilm, use-m3+minilm, or any sentence-transformers "
-                       f"model folder. A change re-embeds everything. [env: {MODEL_ENVVAR}]")
+    @click.option("--home", type=click.Path(file_okay=False), envvar=HOME_ENVVAR, help=HOME_HELP)
+    @click.option("--model", envvar=MODEL_ENVVAR, help=MODEL_HELP)
     @functools.wraps(fn)
     def wrapper(*args, home, model, **kwargs):
+        from ..config import resolve_home
         from ..network import Network
 
-        with Network(home=home, model=model, progress=True) as net:
-            return fn(net, *args, **kwargs)
+        ctx = click.get_current_context()
+        given = ctx.find_root().obj or {}
+        if ctx.get_parameter_source("home") is not click.core.ParameterSource.COMMANDLINE and given.get("home"):
+            home = given["home"]
+        if ctx.get_parameter_source("model") is not click.core.ParameterSource.COMMANDLINE and given.get("model"):
+            model = given["model"]
+        path = resolve_home(home, create=False)
+        if not path.exists():
+            if " ".join(ctx.command_path.split()[1:]) not in CREATING:
+                raise SemnetzError(f"there is no network in {path} yet: bring people in with "
+                                   f"semnetz import FILE --home {path} (or check --home / ${HOME_ENVVAR})")
+            echo(f"Creating a new network in {path}", err=True)
+        with Network(home=path, model=model, progress=True) as net:
+            try:
+                return fn(net, *args, **kwargs)
+            finally:
+                for damage in net.repairs:
+                    echo(f"Note: the search index was damaged ({damage}); rebuilt it from the store.", err=True)
 
     return wrapper
+
+
+def echo(text="", err: bool = False, **kwargs) -> None:
+    """click.echo, with control characters escaped (names and texts come from files people import)."""
+    from .render import terminal
+
+    click.echo(terminal(str(text)), err=err, **kwargs)
 
 
 def emit(rows, as_json: bool, to_json, human, empty: str) -> None:
@@ -73,9 +158,9 @@ def emit(rows, as_json: bool, to_json, human, empty: str) -> None:
 
     if as_json:
         for row in rows:
-            click.echo(render.json_line(to_json(row)))
+            echo(render.json_line(to_json(row)))
     else:
-        click.echo(human(rows) if rows else empty)
+        echo(human(rows) if rows else empty)
 
 
 def json_option(fn):
@@ -85,12 +170,23 @@ def json_option(fn):
 @click.group(cls=SemnetzGroup, default="search", default_if_no_args=False,
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="semnetz")
-def cli():
-    """Ask your network in free text: semnetz "brauche Handwerker".
+@click.option("--home", type=click.Path(file_okay=False), help=HOME_HELP)
+@click.option("--model", help=MODEL_HELP)
+@click.pass_context
+def cli(ctx, home, model):
+    """Ask your network in free text: semnetz brauche Handwerker.
 
     Records the people you know (what they do, offer and need) in a local DuckDB file and answers
     needs with the people who fit, each with a score and why.
+
+    \b
+    Examples:
+      semnetz import people.jsonl
+      semnetz brauche Handwerker
+      semnetz --home ~/kita-netz need a plumber
+      semnetz search list           (a one-word query that is also a command)
     """
+    ctx.obj = {"home": home, "model": model}
 
 
 # ---------------------------------------------------------------- search
@@ -98,7 +194,10 @@ def _read_batch(path: str) -> list[str]:
     """Queries from a file: one per line, plain text or JSON lines with a "q" field."""
     from ..ingest.readers import read_jsonl_objects, read_text
 
-    source, text = read_text(path)
+    if path == "-":
+        source, text = "<stdin>", click.get_text_stream("stdin").read()
+    else:
+        source, text = read_text(path)
     queries = []
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
@@ -117,7 +216,7 @@ def _read_batch(path: str) -> list[str]:
 
 
 @cli.command()
-@click.argument("query", required=False)
+@click.argument("query", nargs=-1)
 @click.option("-k", "k", type=click.IntRange(1, MAX_K), default=DEFAULT_K, show_default=True,
               help="How many people at most.")
 @click.option("--all", "include_all", is_flag=True, help="Show the best k even if they fit poorly.")
@@ -128,37 +227,50 @@ def _read_batch(path: str) -> list[str]:
 @click.option("--tag", "tags", multiple=True, help="Only people with this tag (repeatable: any of them).")
 @click.option("--mode", type=click.Choice(SEARCH_MODES), default="hybrid", show_default=True,
               help="Everything, vectors only, or full-text (BM25) only; for comparisons.")
-@click.option("--batch", "batch_file", type=click.Path(dir_okay=False),
-              help="Read one query per line (text, or JSON lines with \"q\"); write one JSON line per query.")
+@click.option("--batch", "batch_file", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Read one query per line (text, or JSON lines with \"q\"; - for standard input); write one JSON "
+                   "line per query.")
 @json_option
 @network_options
 def search(net, query, k, include_all, hops, when, tags, mode, batch_file, as_json):
-    """People who fit a need, best first, each with a score, why, and how to reach them."""
+    """People who fit a need, best first, each with a score, how sure, why, and how to reach them.
+
+    The query may be quoted or not; - reads it from standard input.
+
+    \b
+    Examples:
+      semnetz brauche Handwerker
+      semnetz search "Babysitter am Samstagabend" -k 3 --json
+      echo "need a plumber" | semnetz search -
+    """
     from . import render
 
+    query = " ".join(query)
+    if query == "-":
+        query = click.get_text_stream("stdin").read()
     options = dict(k=k, include_all=include_all, hops=hops, when=when, tags=list(tags), mode=mode)
     if batch_file:
         if query:
             raise InputError("give either a QUERY or --batch FILE, not both")
         for result in net.search_batch(_read_batch(batch_file), **options):
-            click.echo(render.json_line(result.to_json()))
+            echo(render.json_line(result.to_json()))
         return
     if not query:
         raise InputError('say what you need, e.g. semnetz "brauche Handwerker"')
     result = net.search(query, **options)
     if result.note and (as_json or result.matches or result.best_below_threshold):
-        click.echo(f"Note: {result.note}", err=True)
+        echo(f"Note: {result.note}", err=True)
     if as_json:
         for match in result.matches:
-            click.echo(render.json_line(match.to_json()))
+            echo(render.json_line(match.to_json()))
         return
     if not result.matches:
-        click.echo(render.nothing_fits(result))
+        echo(render.nothing_fits(result))
         return
     if all(m.confidence == "closest" for m in result.matches):
-        click.echo(render.closest_only(result))
+        echo(render.closest_only(result))
         return
-    click.echo(render.matches_table(result.matches, result.searched_as))
+    echo(render.matches_table(result.matches, result.searched_as))
 
 
 # ---------------------------------------------------------------- people
@@ -167,14 +279,20 @@ def search(net, query, k, include_all, hops, when, tags, mode, batch_file, as_js
 @json_option
 @network_options
 def import_(net, file, as_json):
-    """Add or update people from a JSON Lines or CSV file (all or nothing)."""
+    """Add or update people from a JSON Lines or CSV file (all or nothing).
+
+    \b
+    Examples:
+      semnetz import people.jsonl
+      semnetz import contacts.csv --json
+    """
     from . import render
 
     report = net.import_file(file)
     if as_json:
-        click.echo(render.json_line(report.to_json()))
+        echo(render.json_line(report.to_json()))
         return
-    click.echo(f"{file}: {len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged "
+    echo(f"{file}: {len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged "
                f"({report.embedded} pieces embedded, {report.reused} kept)")
 
 
@@ -204,13 +322,20 @@ def _contact(phone, email) -> dict:
 @_person_options
 @network_options
 def add(net, name, person_id, text, offers, needs, aliases, tags, phone, email, via):
-    """Add one person."""
+    """Add one person (always a new one, even if someone has the same name).
+
+    \b
+    Example:
+      semnetz add "Jonas Weber" --text "Elektriker" --offer "Lampen anschließen" --phone "0171 1234567"
+    """
     from ..records import person_from_dict
 
     data = {"id": person_id, "name": name, "text": text or "", "offers": list(offers), "needs": list(needs),
             "aliases": list(aliases), "tags": list(tags), "contact": _contact(phone, email), "via": via}
     new_id = net.add(person_from_dict(data, "add"))
-    click.echo(f"Added {name} as {new_id}")
+    others = [i for i in net.same_name(name) if i != new_id]
+    also = f" (there is also a {name}: {', '.join(others)})" if others else ""
+    echo(f"Added {name} as {new_id}{also}")
 
 
 @cli.command()
@@ -224,7 +349,14 @@ def add(net, name, person_id, text, offers, needs, aliases, tags, phone, email, 
 @network_options
 def edit(net, person_id, name, text, offers, needs, aliases, tags, phone, email, via,
          add_offers, remove_offers, add_aliases, add_needs):
-    """Change a person: --offer/--alias/--need/--tag replace the list, --add-*/--remove-offer change it."""
+    """Change a person: --offer/--alias/--need/--tag replace the list, --add-*/--remove-offer change it;
+    --email "" (or --phone "") clears it.
+
+    \b
+    Examples:
+      semnetz edit p0003 --add-offer "Boiler warten"
+      semnetz edit p0003 --email ""
+    """
     from ..records import PersonEdit
 
     change = PersonEdit(name=name, text=text, via=via, offers=list(offers) or None, add_offers=list(add_offers),
@@ -233,17 +365,22 @@ def edit(net, person_id, name, text, offers, needs, aliases, tags, phone, email,
                         tags=list(tags) or None, phone=phone, email=email)
     changes = change.changes(net.get(person_id))
     net.edit(person_id, changes)
-    click.echo(f"Updated {person_id}: {', '.join(sorted(changes))}")
+    echo(f"Updated {person_id}: {', '.join(sorted(changes))}")
 
 
 @cli.command()
 @click.argument("person_id")
 @network_options
 def remove(net, person_id):
-    """Delete a person everywhere (store, index, audit log mentions)."""
+    """Delete a person everywhere (store, index, audit log mentions).
+
+    \b
+    Example:
+      semnetz remove p0003
+    """
     name = net.get(person_id).name
     net.remove(person_id)
-    click.echo(f"Removed {person_id} ({name})")
+    echo(f"Removed {person_id} ({name})")
 
 
 @cli.command()
@@ -251,21 +388,36 @@ def remove(net, person_id):
 @json_option
 @network_options
 def show(net, person_id, as_json):
-    """One person, as recorded."""
+    """One person, as recorded (--json: the import format).
+
+    \b
+    Example:
+      semnetz show p0003
+    """
     from . import render
 
     record = net.get(person_id)
-    click.echo(render.json_line(record.to_dict()) if as_json else render.person_text(record))
+    echo(render.json_line(record.to_dict()) if as_json else render.person_text(record))
 
 
 @cli.command(name="list")
 @json_option
 @network_options
 def list_(net, as_json):
-    """Everyone in the network."""
+    """Everyone in the network (--json: the import format, which semnetz import reads back).
+
+    \b
+    Examples:
+      semnetz list
+      semnetz list --json > everyone.jsonl
+    """
     from . import render
 
-    emit(net.list_people(), as_json, dict, render.people_table, "Nobody in your network yet: semnetz import FILE")
+    if as_json:  # the import format, so that what is written can be imported again
+        for record in net.records():
+            echo(render.json_line(record.to_dict()))
+        return
+    emit(net.list_people(), False, dict, render.people_table, "Nobody in your network yet: semnetz import FILE")
 
 
 # ---------------------------------------------------------------- who knows whom
@@ -276,9 +428,14 @@ def list_(net, as_json):
 @click.option("--strength", type=float, help="How close they are, from 0 to 1.")
 @network_options
 def link(net, person_a, person_b, relation, strength):
-    """Record that A knows B."""
+    """Record that A knows B.
+
+    \b
+    Example:
+      semnetz link n02 n61 --relation Bruder --strength 0.8
+    """
     net.link(person_a, person_b, relation, strength)
-    click.echo(f"Linked {person_a} -> {person_b}" + (f" ({relation})" if relation else ""))
+    echo(f"Linked {person_a} -> {person_b}" + (f" ({relation})" if relation else ""))
 
 
 @cli.command()
@@ -286,26 +443,43 @@ def link(net, person_a, person_b, relation, strength):
 @click.argument("person_b")
 @network_options
 def unlink(net, person_a, person_b):
-    """Remove the link between A and B."""
+    """Remove the link between A and B.
+
+    \b
+    Example:
+      semnetz unlink n02 n61
+    """
     net.unlink(person_a, person_b)
-    click.echo(f"Unlinked {person_a} and {person_b}")
+    echo(f"Unlinked {person_a} and {person_b}")
 
 
 # ---------------------------------------------------------------- needs and introductions
 @cli.group(cls=click.Group)
 def need():
-    """Add needs: semnetz need add --by ID "suche größere Wohnung" --when "bis März"."""
+    """Needs of people (or your own): semnetz need add --by ID "suche größere Wohnung" --when "bis März".
+
+    \b
+    Example:
+      semnetz need add --by me "Babysitter für Samstagabend"
+    """
 
 
 @need.command(name="add")
 @click.argument("text")
 @click.option("--by", "person_id", required=True, help="Id of the person who needs it.")
-@click.option("--when", help='By when or from when: "bis März", "nächste Woche", "ASAP", "2027-03-01".')
+@click.option("--when", help='By when or from when: "bis März", "nächste Woche", "bis 01.03.", "vom 3.3. bis 10.3.", '
+              '"ASAP". School holidays differ by federal state: give their dates.')
 @network_options
 def need_add(net, text, person_id, when):
-    """Add a need to a person."""
+    """Add a need to a person (--by me: a need of your own).
+
+    \b
+    Examples:
+      semnetz need add --by n12 "suche größere Wohnung" --when "bis März"
+      semnetz need add --by me "Babysitter" --when "Samstagabend"
+    """
     need_id = net.add_need(person_id, text, when)
-    click.echo(f"Added need {need_id} for {person_id}")
+    echo(f"Added need {need_id} for {person_id}")
 
 
 @cli.command()
@@ -313,7 +487,12 @@ def need_add(net, text, person_id, when):
 @json_option
 @network_options
 def needs(net, status, as_json):
-    """Needs in the network, soonest first."""
+    """Needs in the network, soonest first.
+
+    \b
+    Example:
+      semnetz needs --status open
+    """
     from . import render
 
     emit(net.needs(status), as_json, lambda r: r.to_json(), render.needs_table, "No needs recorded.")
@@ -327,7 +506,13 @@ def needs(net, status, as_json):
 @json_option
 @network_options
 def match(net, person_id, k, include_all, as_json):
-    """Proposed introductions: who could meet each open need."""
+    """Proposed introductions: who could meet each open need, best first.
+
+    \b
+    Examples:
+      semnetz match
+      semnetz match --for n05 --json
+    """
     from . import render
 
     emit(net.match(person_id, k=k, include_all=include_all), as_json, lambda p: p.to_json(), render.proposals_text,
@@ -339,9 +524,14 @@ def match(net, person_id, k, include_all, as_json):
 @click.argument("person_id")
 @network_options
 def intro(net, need_id, person_id):
-    """Record that you introduced PERSON_ID to the one with NEED_ID."""
+    """Record that you introduced PERSON_ID to the one with NEED_ID.
+
+    \b
+    Example:
+      semnetz intro 42 n05
+    """
     row = net.intro(need_id, person_id)
-    click.echo(f"Introduced {person_id} to {row.person_id} for need {need_id} (\"{row.text}\")")
+    echo(f"Introduced {person_id} to {row.person_id} for need {need_id} (\"{row.text}\")")
 
 
 @cli.command()
@@ -350,18 +540,53 @@ def intro(net, need_id, person_id):
 @click.option("--helped/--not-helped", required=True, help="Did PERSON_ID help with the need?")
 @network_options
 def outcome(net, need_id, person_id, helped):
-    """Record how an introduction went."""
+    """Record how an introduction went.
+
+    \b
+    Example:
+      semnetz outcome 42 n05 --helped
+    """
     net.outcome(need_id, person_id, helped)
-    click.echo(f"Recorded: {person_id} {'helped' if helped else 'did not help'} with need {need_id}")
+    echo(f"Recorded: {person_id} {'helped' if helped else 'did not help'} with need {need_id}")
 
 
 # ---------------------------------------------------------------- maintenance
 @cli.command()
+@click.option("--yes", is_flag=True, help="Switch to another model without asking.")
 @network_options
-def reindex(net):
-    """Re-embed everyone with the current model and rebuild the index from the store."""
+def reindex(net, yes):
+    """Re-embed everyone and rebuild the index from the store; with --model, switch the network to another model.
+
+    \b
+    Examples:
+      semnetz reindex
+      semnetz reindex --model use-m3+minilm
+    """
+    built = net.built_model()
+    if built and net.model_name != built and not yes:
+        click.confirm(f"This network is built with {built}. Embed everyone again with {net.model_name} and keep it "
+                      "from now on?", abort=True, err=True)
     done = net.reindex()
-    click.echo(f"Re-embedded {done['pieces']} pieces with {done['model']}; index rebuilt.")
+    echo(f"Re-embedded {done['pieces']} pieces with {done['model']}; index rebuilt.")
+
+
+@cli.command()
+@network_options
+def check(net):
+    """Check every file of the search index against its checksums; rebuild it from the store if one is damaged.
+
+    Searches check small files whole and a sample of big ones (and never show impossible scores); this reads
+    everything, so on a large network it takes a while.
+
+    \b
+    Example:
+      semnetz check
+    """
+    done = net.check()
+    if done["damaged"]:
+        echo(f"Damaged: {done['damaged']}. Rebuilt the search index from the store.")
+    else:
+        echo(f"Checked {done['files']} files ({done['bytes'] / 1e6:.1f} MB) of the search index: all intact.")
 
 
 @cli.command()
@@ -370,7 +595,12 @@ def reindex(net):
 @json_option
 @network_options
 def log(net, limit, action, as_json):
-    """The audit log: every change and every search, oldest first."""
+    """The audit log: every change and every search, oldest first.
+
+    \b
+    Example:
+      semnetz log -n 20 --action search
+    """
     from . import render
 
     emit(net.log_entries(limit, action), as_json, dict, render.log_table, "The log is empty.")
@@ -380,17 +610,27 @@ def log(net, limit, action, as_json):
 @json_option
 @network_options
 def stats(net, as_json):
-    """Counts, index size, model and last reindex."""
+    """Counts, index size, the model the network is built with, last reindex.
+
+    \b
+    Example:
+      semnetz stats --json
+    """
     from . import render
 
     data = net.stats()
-    click.echo(render.json_line(data) if as_json else render.stats_text(data))
+    echo(render.json_line(data) if as_json else render.stats_text(data))
 
 
 # ---------------------------------------------------------------- benchmarks
 @cli.group(cls=click.Group)
 def bench():
-    """Measure quality and speed on your own data (quality, speed, peers)."""
+    """Measure quality and speed on your own data (quality, speed, peers).
+
+    \b
+    Example:
+      semnetz bench quality --people data/people.jsonl --queries data/queries.jsonl
+    """
 
 
 def _write_report(out_dir, name: str, report: dict, plot) -> None:
@@ -406,7 +646,7 @@ def _write_report(out_dir, name: str, report: dict, plot) -> None:
         plot(report, out)
     except ImportError:
         raise SemnetzError(f"wrote {out / (name + '.json')}; the plots need matplotlib: pip install 'semnetz[bench]'") from None
-    click.echo(f"wrote {out / (name + '.json')} and the plots in {out}", err=True)
+    echo(f"wrote {out / (name + '.json')} and the plots in {out}", err=True)
 
 
 @bench.command(name="quality")
@@ -419,20 +659,26 @@ def _write_report(out_dir, name: str, report: dict, plot) -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write quality.json and quality.png here.")
 @json_option
 def bench_quality(people_file, queries_file, encoders, samples, out_dir, as_json):
-    """nDCG@5/10, Recall@5/10, MRR@10 with 95% CIs for every encoder, dense, lexical and hybrid."""
+    """nDCG@5/10, Recall@5/10, MRR@10 with 95% CIs for every encoder, dense, lexical and hybrid; what the
+    user sees (the cut) and how often "nobody fits" is right.
+
+    \b
+    Example:
+      semnetz bench quality --people data/people.jsonl --queries data/queries.jsonl --encoder use-m3
+    """
     from . import render
     from ..bench.quality import quality_plot, quality_table, run_quality
 
     report = run_quality(people_file, queries_file, list(encoders) or None, samples,
-                         progress=lambda name: click.echo(f"  done: {name}", err=True))
+                         progress=lambda name: echo(f"  done: {name}", err=True))
     if out_dir:
         _write_report(out_dir, "quality", report, lambda r, out: quality_plot(r, out / "quality.png"))
-    click.echo(render.json_line(report) if as_json else quality_table(report))
+    echo(render.json_line(report) if as_json else quality_table(report))
 
 
 @bench.command(name="speed")
-@click.option("--people", "n_people", type=click.IntRange(10), default=10_000, show_default=True,
-              help="Size of the synthetic network (e.g. 10000, 100000, 1000000).")
+@click.option("--size", "n_people", type=click.IntRange(10), default=10_000, show_default=True,
+              help="People in the synthetic network (e.g. 10000, 100000, 1000000).")
 @click.option("--seed", type=int, default=0, show_default=True, help="The synthetic network is reproducible from it.")
 @click.option("--queries", "n_queries", type=click.IntRange(10), default=200, show_default=True)
 @click.option("--index-type", "index_types", multiple=True,
@@ -443,32 +689,43 @@ def bench_quality(people_file, queries_file, encoders, samples, out_dir, as_json
               help="Write speed-N.json here and plot latency against N (all runs in the folder) and recall.")
 @json_option
 def bench_speed(n_people, seed, n_queries, index_types, home, out_dir, as_json):
-    """Indexing throughput, warm latency, memory and index types with recall, on a synthetic network."""
+    """Indexing throughput, warm latency, memory and index types with recall, on a synthetic network.
+
+    \b
+    Example:
+      semnetz bench speed --size 10000 --out benchmarks/results
+    """
     from . import render
     from ..bench.speed import run_speed, speed_plots, speed_table
 
     report = run_speed(n_people, seed, n_queries, list(index_types) or None, home,
-                       progress=lambda msg: click.echo(f"  {msg}", err=True))
+                       progress=lambda msg: echo(f"  {msg}", err=True))
     if out_dir:
         _write_report(out_dir, f"speed-{n_people}", report, lambda r, out: speed_plots(out))
-    click.echo(render.json_line(report) if as_json else speed_table(report))
+    echo(render.json_line(report) if as_json else speed_table(report))
 
 
 @bench.command(name="peers")
-@click.option("--people", "n_people", type=click.IntRange(10), default=2000, show_default=True)
+@click.option("--size", "n_people", type=click.IntRange(10), default=2000, show_default=True,
+              help="People in the synthetic network.")
 @click.option("--queries", "n_queries", type=click.IntRange(10), default=200, show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write peers.json here.")
 @json_option
 def bench_peers(n_people, n_queries, seed, out_dir, as_json):
-    """semnetz against txtai and brute-force numpy: same data, same encoder, one run."""
+    """semnetz against txtai and brute-force numpy: same data, same encoder, one run.
+
+    \b
+    Example:
+      semnetz bench peers --size 2000
+    """
     from . import render
     from ..bench.peers import peers_table, run_peers
 
-    report = run_peers(n_people, n_queries, seed, progress=lambda msg: click.echo(f"  {msg}", err=True))
+    report = run_peers(n_people, n_queries, seed, progress=lambda msg: echo(f"  {msg}", err=True))
     if out_dir:
         _write_report(out_dir, "peers", report, lambda r, out: None)
-    click.echo(render.json_line(report) if as_json else peers_table(report))
+    echo(render.json_line(report) if as_json else peers_table(report))
 
 
 if __name__ == "__main__":  # pragma: no cover

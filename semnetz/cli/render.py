@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import date, datetime
 
@@ -11,8 +12,21 @@ from tabulate import tabulate
 WHY_MIN_CHARS = 30
 
 
+# Control characters (but newline and tab), DEL and the C1 range: written raw they can drive the terminal (an
+# imported name could set the window title), so human output shows them escaped and JSON as \\u escapes.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def terminal(text: str) -> str:
+    """Text safe to write to a terminal: control characters shown as escapes (\\x1b), nothing executed."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group(0)):02x}" if ord(m.group(0)) < 0x100
+                        else f"\\u{ord(m.group(0)):04x}", text)
+
+
 def json_line(value) -> str:
-    return json.dumps(value, ensure_ascii=False, default=_json_default)
+    """One JSON line; control characters escaped (json escapes those below 0x20, not DEL or the C1 range)."""
+    return _CONTROL.sub(lambda m: f"\\u{ord(m.group(0)):04x}",
+                        json.dumps(value, ensure_ascii=False, default=_json_default))
 
 
 def _json_default(value):

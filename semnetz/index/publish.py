@@ -41,10 +41,44 @@ def is_current(directory: Path, tables, model: str) -> bool:
     return not len(people) and not len(edges) and int(manifest["generation"]) == tables.generation
 
 
-def publish(tables, directory: Path, *, model: str, dim: Callable[[], int], index_type: str,
-            bridge: Callable[[], object], rebuild: bool = False, progress=None) -> list[Segment]:
-    """Bring the view up to date with the store (the caller holds the write lock); returns the segments now
-    published, opened (so the writer's own next view need not open them again)."""
+class Staged:
+    """Segments built for a write and the manifest that will publish them, not yet swapped in: the writer
+    builds them inside the store's transaction, so that a failure (a full disk) undoes the write as a whole."""
+
+    def __init__(self, directory: Path, manifest: dict | None, segments: list[Segment], new: list[Segment]):
+        self.directory, self.manifest, self.segments, self.new = directory, manifest, segments, new
+
+    def publish(self, tables) -> list[Segment]:
+        """Swap the manifest in (after the store committed), then forget the journal; returns the segments now
+        published. Should this fail, the journal still names the people and the next writer catches up."""
+        if self.manifest is None:
+            return []
+        write_manifest(self.directory, self.manifest)
+        with tables.transaction():
+            tables.journal.clear()
+        _delete_unlisted(self.directory, set(self.manifest["segments"]))
+        return self.segments
+
+    def discard(self) -> None:
+        for segment in self.new:
+            shutil.rmtree(segment.path, ignore_errors=True)
+
+
+def publish(tables, directory: Path, **how) -> list[Segment]:
+    """Bring the view up to date with the store (the caller holds the write lock, no transaction open); returns
+    the segments now published, opened (so the writer's own next view need not open them again)."""
+    staged = stage(tables, directory, **how)
+    try:
+        return staged.publish(tables)
+    except BaseException:
+        staged.discard()
+        raise
+
+
+def stage(tables, directory: Path, *, model: str, dim: Callable[[], int], index_type: str,
+          bridge: Callable[[], object], rebuild: bool = False, progress=None) -> Staged:
+    """Build what publishing the store's current state (as this connection sees it, uncommitted changes
+    included) needs; nothing is published yet. On failure, what was built is removed."""
     private_dir(directory)
     generation = tables.generation
     people, edges = tables.journal.pending()
@@ -53,9 +87,8 @@ def publish(tables, directory: Path, *, model: str, dim: Callable[[], int], inde
         manifest.get("index_type_choice") == index_type
     if usable and not rebuild and not len(people) and not len(edges):
         if int(manifest["generation"]) != generation:
-            manifest = {**manifest, "generation": generation}
-            write_manifest(directory, manifest)
-        return []
+            return Staged(directory, {**manifest, "generation": generation}, [], [])
+        return Staged(directory, None, [], [])
     segments: list[Segment] = []
     if usable and not rebuild:
         try:
@@ -66,34 +99,45 @@ def publish(tables, directory: Path, *, model: str, dim: Callable[[], int], inde
     deltas = segments[1:] if base else segments
     in_deltas = sum(s.people_count for s in deltas) + len(people)
     dim_value = int(manifest["dim"]) if usable else dim()
+    new: list[Segment] = []
 
     def name(kind: str) -> str:
         return f"{kind}-{generation:08d}-{os.urandom(3).hex()}"
 
     def build(kind: str, who, links) -> Segment:
-        return build_segment(tables, directory, name(kind), kind=kind, people=who, edges=links, model=model,
-                             dim=dim_value, index_type=index_type, bridge=bridge() if _has_pieces(who) else None,
-                             generation=generation, progress=progress)
+        new.append(build_segment(tables, directory, name(kind), kind=kind, people=who, edges=links, model=model,
+                                 dim=dim_value, index_type=index_type,
+                                 bridge=bridge() if _has_pieces(who) else None, generation=generation,
+                                 progress=progress))
+        return new[-1]
 
-    if rebuild or base is None or in_deltas > delta_limit(base.people_count) or _outgrown(tables, base, index_type):
-        segments = [build("base", None, None)]
-    else:
-        if len(deltas) >= MAX_DELTAS:  # merge the deltas into one, built afresh from the store
-            people = np.union1d(people, np.concatenate([np.asarray(d.dropped) for d in deltas]))
-            edges = np.union1d(edges, np.concatenate([np.asarray(d.arrays["edge_pks"]) for d in deltas]))
-            segments = [base]
-        segments.append(build("delta", people.astype(np.int64), edges.astype(np.int64)))
-        removed = np.setdiff1d(people, _existing(tables, people))
-        if len(removed):  # cut them out of every earlier segment that still holds them (privacy)
-            segments = [s.without(removed, directory, name(s.kind)) if s is not segments[-1] and
-                        _holds(s, removed) else s for s in segments]
+    def without(segment: Segment, removed) -> Segment:
+        new.append(segment.without(removed, directory, name(segment.kind)))
+        return new[-1]
+
+    try:
+        if rebuild or base is None or in_deltas > delta_limit(base.people_count) or \
+                _outgrown(tables, base, index_type):
+            segments = [build("base", None, None)]
+        else:
+            if len(deltas) >= MAX_DELTAS:  # merge the deltas into one, built afresh from the store
+                people = np.union1d(people, np.concatenate([np.asarray(d.dropped) for d in deltas]))
+                edges = np.union1d(edges, np.concatenate([np.asarray(d.arrays["edge_pks"]) for d in deltas]))
+                segments = [base]
+            segments.append(build("delta", people.astype(np.int64), edges.astype(np.int64)))
+            removed = np.setdiff1d(people, _existing(tables, people))
+            if len(removed):  # cut them out of every earlier segment that still holds them (privacy)
+                segments = [without(s, removed) if s is not segments[-1] and _holds(s, removed) else s
+                            for s in segments]
+    except BaseException:
+        for segment in new:
+            shutil.rmtree(segment.path, ignore_errors=True)
+        for staging in directory.glob(".tmp-*"):
+            shutil.rmtree(staging, ignore_errors=True)
+        raise
     manifest = {"generation": generation, "model": model, "dim": dim_value, "index_type_choice": index_type,
                 "segments": [s.name for s in segments]}
-    write_manifest(directory, manifest)
-    with tables.transaction():
-        tables.journal.clear()
-    _delete_unlisted(directory, set(manifest["segments"]))
-    return segments
+    return Staged(directory, manifest, segments, new)
 
 
 def _outgrown(tables, base: Segment, index_type: str) -> bool:

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import FILE_MODE, HOME_MODE, usable_cores
+from .checksum import DamagedIndex, checksums, verify
 from .lexical import MAX_DOC_FREQUENCY, Postings, load_fts, stem_sql
 from .names import NameMatcher
 from .services import BRIDGE_CANDIDATES, ROLE_AT_HEAD_SIM
@@ -31,7 +32,7 @@ from .vector_file import VectorFile
 from .vectors import EXACT_INDEX_TYPE, VectorIndex, resolve_index_type
 from .vocabulary import WordList, vocabulary_arrays
 
-SEGMENT_FORMAT = 4
+SEGMENT_FORMAT = 5
 PIECE_KINDS = ("about", "offer", "offer_part")  # what people are and offer: the pieces a need is searched in
 TRAINING_SAMPLE = 100_000
 TRAINING_POINTS_PER_LIST = 40  # faiss wants at least 39 training vectors per IVF list
@@ -88,14 +89,23 @@ class Segment:
     # ---- opening ----
     @classmethod
     def open(cls, path: Path, made: dict | None = None) -> "Segment":
-        """made: what the writer already holds in memory of it (names, postings, the vector index)."""
-        meta = json.loads((path / "meta.json").read_text())
+        """made: what the writer already holds in memory of it (names, postings, the vector index). Raises
+        DamagedIndex when a file differs from its checksum (ValueError for a segment of another version)."""
+        try:
+            meta = json.loads((path / "meta.json").read_text())
+        except ValueError:
+            raise DamagedIndex(f"{path.name}/meta.json is damaged") from None
         if meta.get("format") != SEGMENT_FORMAT:
             raise ValueError(f"segment format {meta.get('format')}")
+        if not made:  # what this process wrote itself is not read back
+            verify(path, meta["files"])
         segment = cls(path.name, path, meta, Arrays(path), dict(made or {}))
-        segment.arrays.open_all()
-        if meta["kind"] == "base":
-            segment.vector_index()
+        try:
+            segment.arrays.open_all()
+        except ValueError as e:  # not a .npy file any more
+            raise DamagedIndex(f"{path.name}: {e}") from None
+        if meta["kind"] == "base" and segment.vector_index() is None and int(meta["pieces"]):
+            raise DamagedIndex(f"{path.name}/vectors.faiss cannot be read")
         return segment
 
     @property
@@ -294,7 +304,7 @@ def _staging(directory: Path, name: str) -> Path:
 
 
 def _finish(staging: Path, directory: Path, name: str, meta: dict, made: dict | None = None) -> Segment:
-    meta = {**meta, "format": SEGMENT_FORMAT}
+    meta = {**meta, "format": SEGMENT_FORMAT, "files": checksums(staging)}
     with open(os.open(staging / "meta.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE), "w") as f:
         json.dump(meta, f)
     final = directory / name

@@ -22,6 +22,7 @@ from .lexical import LexicalSearch
 from .names import MAX_PEOPLE_SHARING_NAME_WORD, NameHit
 from .segment import PIECE_KINDS, Segment
 from .services import BRIDGE_CANDIDATES
+from .checksum import DamagedIndex, verify
 from .vectors import EXACT_INDEX_TYPE, IdFilter, VectorIndex
 from .vocabulary import WordList, background_words
 
@@ -47,6 +48,24 @@ def write_manifest(directory: Path, manifest: dict) -> None:
     os.replace(tmp, directory / MANIFEST)
 
 
+def check(directory: Path) -> tuple[int, int, str | None]:
+    """Every byte of every file of the published view against its checksum (the caller holds the write lock):
+    (files, bytes, what is damaged or None)."""
+    manifest = read_manifest(directory)
+    if manifest is None:
+        return 0, 0, f"{directory.name}/{MANIFEST} is missing or damaged" if (directory / MANIFEST).exists() else None
+    files = size = 0
+    for name in manifest.get("segments", []):
+        try:
+            meta = json.loads((directory / name / "meta.json").read_text())
+            verify(directory / name, meta["files"], full=True)
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            return files, size, str(exc) if isinstance(exc, DamagedIndex) else f"{name} cannot be read"
+        files += len(meta["files"])
+        size += sum(int(f["size"]) for f in meta["files"].values())
+    return files, size, None
+
+
 class ViewCache:
     """The current view of a home, each new one made from the one before."""
 
@@ -56,6 +75,7 @@ class ViewCache:
         self._view: View | None = None
         self._retired: View | None = None
         self._stamp = None
+        self.damaged: str | None = None  # what was found damaged when the view was last read
 
     def current(self) -> "View | None":
         """The published view (None before anything was published); remade only when the manifest changed."""
@@ -66,12 +86,16 @@ class ViewCache:
             return None
         if self._view is not None and stamp == self._stamp:
             return self._view
+        self.damaged = None
         for _ in range(5):  # a writer may delete old segments right after we read its manifest: read again
             manifest = read_manifest(self.directory)
             if manifest is None:
                 return None
             try:
                 segments = [self._open(name) for name in manifest["segments"]]
+            except DamagedIndex as exc:
+                self.damaged = str(exc)
+                return None  # the caller rebuilds the view from the store
             except (OSError, ValueError, KeyError):
                 continue
             self._segments = {s.name: s for s in segments}
@@ -306,7 +330,8 @@ class View:
         for seg in self.segments:
             index = seg.index()
             if index is not None and len(index):
-                parts.append(index.search(queries, k, allowed_ids=allowed))
+                parts.append(_plausible(index.search(queries, k, allowed_ids=allowed), seg, index.lossy,
+                                        len(self.owner_by_item)))
         n = len(np.atleast_2d(queries))
         if not parts:
             return np.zeros((n, 0), np.float32), np.zeros((n, 0), np.int64)
@@ -336,6 +361,7 @@ class View:
         for s in np.unique(where[where >= 0]).tolist():
             mask = where == s
             out[mask] = self.segments[s].vectors_of(rows[mask], item_ids[mask])
+            _unit(out[mask], self.segments[s])
         return out
 
     # ---- names, words, roles ----
@@ -452,3 +478,26 @@ class View:
         frm, to, _, code = self.edges()
         at = np.flatnonzero((frm == a) & (to == b))
         return (self.relation_names()[int(code[at[0]])] or None) if len(at) else None
+
+
+SCORE_LIMIT = 1.01  # cosine of unit vectors, with room for float rounding
+LOSSY_SCORE_LIMIT = 1.5  # compressed codes estimate it, a little above 1 at most
+
+
+def _plausible(result: tuple[np.ndarray, np.ndarray], seg: Segment, lossy: bool, items: int):
+    """A search result as it can come from an intact index, or DamagedIndex: damage a sampled checksum missed
+    shows as scores no two unit vectors can have, or ids no piece has."""
+    scores, ids = result
+    found = ids >= 0
+    limit = LOSSY_SCORE_LIMIT if lossy else SCORE_LIMIT
+    if found.any() and (not np.isfinite(scores[found]).all() or np.abs(scores[found]).max() > limit
+                        or ids[found].max() >= items):
+        raise DamagedIndex(f"{seg.name}: the vector index gives impossible results")
+    return result
+
+
+def _unit(vectors: np.ndarray, seg: Segment) -> None:
+    """Stored vectors are unit length (or zero, for a text without words): anything else is damage."""
+    norms = np.linalg.norm(vectors, axis=1) if len(vectors) else np.zeros(0)
+    if not (np.isfinite(norms) & ((np.abs(norms - 1) < 0.05) | (norms < 1e-6))).all():
+        raise DamagedIndex(f"{seg.name}: the vector index holds vectors that are not unit length")

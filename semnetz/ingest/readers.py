@@ -1,14 +1,21 @@
-"""Reading people files (JSON Lines, CSV) into validated records, each with the line it came from."""
+"""Reading people files (JSON Lines, CSV) into validated records, each with the line it came from.
+
+Whatever a file holds, reading it either gives records or raises one InputError naming the file (and the line
+where known): never another exception. Lines end at "\\n" only (a trailing "\\r" is dropped), so U+2028, U+2029
+and U+0085 inside a JSON string stay text. Files, lines, numbers and nesting are limited (see records.py).
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
 from pathlib import Path
 
 from ..errors import InputError
-from ..records import PersonRecord, person_from_dict
+from ..records import (MAX_FILE_BYTES, MAX_LINE_CHARS, MAX_NUMBER_DIGITS, PersonRecord, person_from_dict,
+                       shown)
 
 # CSV columns; list columns hold several values separated by ';'.
 CSV_LIST_COLUMNS = ("aliases", "offers", "needs", "tags")
@@ -17,12 +24,19 @@ CSV_COLUMNS = ("id", "name", "aliases", "text", "offers", "needs", "tags", "phon
 
 
 def read_text(path: str | Path) -> tuple[str, str]:
-    """(display name, file text), with one clear error for a missing, unreadable or non-UTF-8 file."""
+    """(display name, file text), with one clear error for a missing, unreadable, too large or non-UTF-8 file."""
     source = str(path)
     try:
-        raw = Path(path).read_bytes()
+        with open(path, "rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", source) from None
+    except ValueError as exc:  # e.g. a NUL byte in the path
+        raise InputError(f"cannot read file: {exc}", source) from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise InputError(f"file is larger than {MAX_FILE_BYTES // 2**20} MB: split it into smaller files", source)
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise InputError("UTF-16 text (save the file as UTF-8)", source, 1)
     try:
         return source, raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -39,16 +53,76 @@ def file_format(path: str | Path, text: str) -> str:
     return "jsonl" if text.lstrip().startswith("{") else "csv"
 
 
+def _lines(text: str) -> list[str]:
+    """The lines of a text: split at "\\n" only, a trailing "\\r" dropped."""
+    return [line[:-1] if line.endswith("\r") else line for line in text.split("\n")]
+
+
+def _check_line_lengths(source: str, text: str) -> None:
+    if len(text) <= MAX_LINE_CHARS:
+        return
+    for number, line in enumerate(text.split("\n"), start=1):
+        if len(line) > MAX_LINE_CHARS:
+            raise InputError(f"line is too long ({len(line):,} characters; at most {MAX_LINE_CHARS:,})", source, number)
+
+
+class _BadNumber(Exception):
+    pass
+
+
+class _DuplicateKey(Exception):
+    pass
+
+
+def _parse_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > MAX_NUMBER_DIGITS:
+        raise _BadNumber(f"a number of {len(digits.lstrip('-')):,} digits (at most {MAX_NUMBER_DIGITS})")
+    return int(digits)
+
+
+def _parse_constant(name: str):
+    raise _BadNumber(f"{name} is not a JSON number")
+
+
+def _object(pairs: list[tuple[str, object]]) -> dict:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        seen = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _DuplicateKey(key)
+            seen.add(key)
+    return out
+
+
+def parse_json_line(source: str, number: int, line: str) -> object:
+    """One JSON value, strictly (no NaN/Infinity, no key twice in an object, numbers of sane length), or
+    InputError naming source and line."""
+    try:
+        return json.loads(line, parse_int=_parse_int, parse_constant=_parse_constant, object_pairs_hook=_object)
+    except json.JSONDecodeError as exc:
+        at = f"{exc.msg} column {exc.colno}" if exc.msg.endswith(" at") else f"{exc.msg} at column {exc.colno}"
+        hint = " (a lone carriage return \\r ends lines in this file: save it with \\n line ends)" \
+            if "\r" in line.rstrip("\r") else ""
+        raise InputError(f"not valid JSON ({at}){hint}", source, number) from None
+    except RecursionError:
+        raise InputError("not valid JSON for a person (nested too deeply)", source, number) from None
+    except _BadNumber as exc:
+        raise InputError(f"not valid JSON for a person ({exc})", source, number) from None
+    except _DuplicateKey as exc:
+        raise InputError(f"field '{shown(exc.args[0])}' appears twice in one object", source, number) from None
+    except (ValueError, TypeError, OverflowError) as exc:
+        raise InputError(f"not valid JSON ({shown(exc, 120)})", source, number) from None
+
+
 def read_jsonl_objects(source: str, text: str) -> list[tuple[int, object]]:
     """(line number, parsed value) for every non-blank line of a JSON Lines text."""
+    _check_line_lengths(source, text)
     out = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(_lines(text), start=1):
         if not line.strip():
             continue
-        try:
-            out.append((number, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            raise InputError(f"not valid JSON ({exc.msg} at column {exc.colno})", source, number) from None
+        out.append((number, parse_json_line(source, number, line)))
     return out
 
 
@@ -56,29 +130,58 @@ def _split_list(cell: str) -> list[str]:
     return [part.strip() for part in cell.split(";") if part.strip()]
 
 
-def _csv_rows(source: str, text: str) -> list[tuple[int, dict]]:
-    reader = csv.DictReader(io.StringIO(text))
-    if not reader.fieldnames:
-        return []
-    header = [h.strip().lower() for h in reader.fieldnames]
+def _csv_error(exc: csv.Error) -> str:
+    message = str(exc)
+    if "new-line character seen in unquoted field" in message:
+        return "a line break (\\r) inside a cell that is not quoted: put the cell in \"quotes\" or end lines with \\n"
+    if "field larger than field limit" in message:
+        return f"a cell is longer than {csv.field_size_limit():,} characters"
+    return f"broken CSV ({shown(message.split(' - ')[0], 120)})"
+
+
+def _csv_header(source: str, reader, fieldnames: list[str]) -> list[str]:
+    line = reader.line_num
+    header = [h.strip().lower() for h in fieldnames]
+    for h in header:
+        if not h.replace("\t", " ").isprintable():  # a tab: probably a tab-separated file, said below
+            raise InputError(f"column name '{shown(h)}' holds a line break or control character", source, line)
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if unknown:
-        raise InputError(f"unknown column '{unknown[0]}' (allowed: {', '.join(CSV_COLUMNS)})", source, 1)
+        hint = ""
+        if len(header) == 1 and any(sep in header[0] for sep in (";", "\t")):
+            hint = "; separate columns with ',' (this header uses ';' or tabs)"
+        raise InputError(f"unknown column '{shown(unknown[0])}' (allowed: {', '.join(CSV_COLUMNS)}){hint}", source, line)
+    twice = [h for i, h in enumerate(header) if h in header[:i]]
+    if twice:
+        raise InputError(f"column '{twice[0]}' appears twice in the header", source, line)
     if "name" not in header:
-        raise InputError("the header has no 'name' column", source, 1)
-    reader.fieldnames = header
+        raise InputError("the header has no 'name' column", source, line)
+    return header
+
+
+def _csv_rows(source: str, text: str) -> list[tuple[int, dict]]:
+    _check_line_lengths(source, text)
+    reader = csv.reader(io.StringIO(text))  # lines end at "\n" (as counted everywhere); csv drops a "\r" before it
     rows = []
+    header = None
     try:
-        for row in reader:
+        for cells in reader:
             number = reader.line_num
-            if None in row:
+            if not cells:
+                continue
+            if header is None:
+                header = _csv_header(source, reader, cells)
+                continue
+            if len(cells) > len(header):
                 raise InputError("more cells than header columns", source, number)
-            if not any((v or "").strip() for v in row.values()):
+            if sum(len(c) for c in cells) > MAX_LINE_CHARS:
+                raise InputError(f"row is too long (at most {MAX_LINE_CHARS:,} characters)", source, number)
+            if not any(c.strip() for c in cells):
                 continue
             data: dict = {}
             contact = {}
-            for key, value in row.items():
-                value = (value or "").strip()
+            for key, value in zip(header, cells):
+                value = value.strip()
                 if not value:
                     continue
                 if key in CSV_LIST_COLUMNS:
@@ -91,22 +194,36 @@ def _csv_rows(source: str, text: str) -> list[tuple[int, dict]]:
                 data["contact"] = contact
             rows.append((number, data))
     except csv.Error as exc:
-        raise InputError(f"broken CSV ({exc})", source, reader.line_num) from None
+        raise InputError(_csv_error(exc), source, reader.line_num) from None
     return rows
 
 
 def read_people(path: str | Path) -> list[tuple[int, PersonRecord]]:
     """Every person in a JSON Lines or CSV file, validated; the first problem raises InputError(file, line)."""
-    source, text = read_text(path)
-    rows = read_jsonl_objects(source, text) if file_format(path, text) == "jsonl" else _csv_rows(source, text)
-    people = [(number, person_from_dict(data, source, number)) for number, data in rows]
-    if not people:
-        raise InputError("no people in this file", source)
-    seen: dict[str, int] = {}
-    for number, person in people:
-        if person.id is None:
-            continue
-        if person.id in seen:
-            raise InputError(f"id '{person.id}' appears twice (first on line {seen[person.id]})", source, number)
-        seen[person.id] = number
-    return people
+    source, line = str(path), None
+    try:
+        source, text = read_text(path)
+        rows = read_jsonl_objects(source, text) if file_format(path, text) == "jsonl" else _csv_rows(source, text)
+        people = []
+        for line, data in rows:
+            people.append((line, person_from_dict(data, source, line)))
+        line = None
+        if not people:
+            raise InputError("no people in this file", source)
+        seen: dict[str, int] = {}
+        for line, person in people:
+            if person.id is None:
+                continue
+            if person.id in seen:
+                raise InputError(f"id '{shown(person.id)}' appears twice (first on line {seen[person.id]})",
+                                 source, line)
+            seen[person.id] = line
+        return people
+    except InputError:
+        raise
+    except RecursionError:
+        raise InputError("nested too deeply", source, line) from None
+    except MemoryError:
+        raise InputError("too large to read into memory", source, line) from None
+    except Exception as exc:  # whatever slipped through: still one line that says where
+        raise InputError(f"cannot read this file ({type(exc).__name__}: {shown(exc, 120)})", source, line) from None

@@ -39,9 +39,13 @@ class Plan:
         return list(dict.fromkeys(p[3] for p in self.new_pieces))
 
 
-def plan(tables, records: Records, source: str, model: str) -> Plan:
-    """Give every record an id, check its references and dates, and find which pieces must be (re-)encoded."""
-    _resolve_ids(tables, records)
+def plan(tables, records: Records, source: str, model: str, action: str = "import") -> Plan:
+    """Give every record an id, check its references and dates, and find which pieces must be (re-)encoded.
+    action "add": every record is a new person (an id of someone there is an error)."""
+    if action == "add":
+        _new_ids(tables, records, source)
+    else:
+        _resolve_ids(tables, records)
     _check_references(tables, records, source)
     result = Plan(ImportReport(source), need_dates=_parse_need_dates(records, source))
     stored = tables.people.pks_and_hashes([r.id for _, r in records])
@@ -109,23 +113,62 @@ def encode_unique(texts: list[str], encode: Callable[[list[str]], np.ndarray]) -
     return dict(zip(texts, encode(texts))) if texts else {}
 
 
-def _resolve_ids(tables, records: Records) -> None:
-    """Give every record an id: its own, else the id of a stored person with the same name, else a new one."""
-    unnamed = [r for _, r in records if not r.id]
-    if not unnamed:
-        return
-    taken = tables.people.ids() | {r.id for _, r in records if r.id}
-    number = tables.people.next_number()
-    by_name = tables.people.ids_by_name([r.name for r in unnamed])
-    for record in unnamed:
-        same_name = by_name.get(record.name.lower())
-        if same_name:
-            record.id = same_name
-            continue
+def _new_ids(tables, records: Records, source: str) -> None:
+    """New people only: a new id for each record without one; an id someone has is an error."""
+    taken = tables.people.ids()
+    for line, record in records:
+        if record.id and record.id in taken:
+            raise InputError(f"the id '{record.id}' is taken; to change that person: semnetz edit {record.id}",
+                             source, line)
+    _give_new_ids([r for _, r in records if not r.id], taken | {r.id for _, r in records if r.id},
+                  tables.people.next_number())
+
+
+def _give_new_ids(records: list[PersonRecord], taken: set[str], number: int) -> None:
+    for record in records:
         while f"p{number:04d}" in taken:
             number += 1
         record.id = f"p{number:04d}"
         taken.add(record.id)
+
+
+def _resolve_ids(tables, records: Records) -> None:
+    """Give every record an id: its own, else that of a stored person with the same name, else a new one. Two
+    people of one file never become one: each stored person is claimed once, first by the record that equals
+    them (so an unchanged file changes nothing), then by the next of that name in file order."""
+    unnamed = [r for _, r in records if not r.id]
+    if not unnamed:
+        return
+    taken = tables.people.ids() | {r.id for _, r in records if r.id}
+    claimed = {r.id for _, r in records if r.id}
+    stored = tables.people.same_names([r.name for r in unnamed])  # lower-cased name -> [(id, record hash)]
+    by_name: dict[str, list[PersonRecord]] = {}
+    for record in unnamed:
+        by_name.setdefault(record.name.lower(), []).append(record)
+    for name, group in by_name.items():
+        candidates = [(i, h) for i, h in stored.get(name, []) if i not in claimed]
+        for record in group:  # the same person, unchanged
+            for person_id, digest in candidates:
+                if person_id not in claimed and _hash_as(record, person_id) == digest:
+                    record.id = person_id
+                    claimed.add(person_id)
+                    break
+        for record in group:  # the same name, changed: the next one not yet claimed
+            if record.id:
+                continue
+            free = [i for i, _ in candidates if i not in claimed]
+            if free:
+                record.id = free[0]
+                claimed.add(free[0])
+    _give_new_ids([r for r in unnamed if not r.id], taken, tables.people.next_number())
+
+
+def _hash_as(record: PersonRecord, person_id: str) -> str:
+    record.id = person_id
+    try:
+        return record.record_hash()
+    finally:
+        record.id = None
 
 
 def _check_references(tables, records: Records, source: str) -> None:

@@ -31,8 +31,10 @@ def propose(searcher: Searcher, needs: list[NeedRow], need_vectors: np.ndarray, 
     if not needs:
         return []
     ranker = Ranker(searcher.view, searcher.bridge, searcher.weights)
+    # a long need is read clause by clause, as a search is ("…, und der Kleine hat hohes Fieber")
+    parts = searcher.part_vectors([n.text for n in needs], [_time_of(n) for n in needs])
     # the days or times a need names ("Babysitter für Samstagabend", when "diesen Samstag") weigh availability
-    ranked, _ = searcher.rank_per_time(ranker, [n.text for n in needs], need_vectors, None, k,
+    ranked, _ = searcher.rank_per_time(ranker, [n.text for n in needs], need_vectors, parts, k,
                                        [_time_of(n) for n in needs], MAX_HOPS, exclude=[{n.person_pk} for n in needs])
     min_fit = match_min_fit(searcher)
     proposals = []
@@ -41,7 +43,7 @@ def propose(searcher: Searcher, needs: list[NeedRow], need_vectors: np.ndarray, 
         floor = max(min_fit, max((m.fit for m in matches), default=0) - searcher.weights.match_margin)
         proposals.extend(Proposal(need, m.id, m.name, m.why, m.fit, m.score, m.steps)
                          for m in matches if include_all or m.fit >= floor)
-    proposals.sort(key=lambda p: (p.need.due_until or date.max, -p.score))
+    proposals.sort(key=lambda p: (-p.score, p.need.due_until or date.max))  # best first; equals: the sooner
     return proposals
 
 

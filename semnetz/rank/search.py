@@ -16,7 +16,7 @@ from ..index.view import View
 from ..limits import DEFAULT_HOPS, DEFAULT_K, MAX_HOPS, MAX_K, MAX_QUERY_CHARS, SEARCH_MODES
 from ..results import Match, PathStep, SearchResult
 from ..text import query_clauses
-from ..when import availability_fit, parse_when, read_availability, time_said, without_time
+from ..when import availability_fit, parse_when, read_availability, read_wanted, time_said, without_time
 from .graph import Reach, compute_reach, path_steps
 from .ranker import Ranker, Scope
 from .showing import Cut
@@ -91,16 +91,18 @@ class Searcher:
         themselves: its clauses, and the query without the time it names; one encoder call."""
         if not with_parts:
             return self.encoder.encode_texts(queries), None
-        texts_of = []
-        for q, time in zip(queries, said):
-            parts = query_clauses(q)
-            rest = without_time(q) if time else ""
-            if re.search(r"\w", rest):
-                parts.append(rest)
-            texts_of.append(parts)
+        texts_of = [_parts(q, time) for q, time in zip(queries, said)]
         vectors = self.encoder.encode_texts(list(queries) + [t for texts in texts_of for t in texts])
-        bounds = np.cumsum([len(queries)] + [len(texts) for texts in texts_of])
-        return vectors[:len(queries)], [vectors[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
+        return vectors[:len(queries)], _split(vectors[len(queries):], texts_of)
+
+    def part_vectors(self, texts: list[str], said: list[str | None]) -> list[np.ndarray] | None:
+        """The vectors of each text's parts (see _encode), for texts whose own vectors are known."""
+        if self.bridge is None:
+            return None
+        texts_of = [_parts(t, time) for t, time in zip(texts, said)]
+        flat = [t for texts in texts_of for t in texts]
+        vectors = self.encoder.encode_texts(flat) if flat else np.zeros((0, self.encoder.dim), np.float32)
+        return _split(vectors, texts_of)
 
     def rank_per_time(self, ranker: Ranker, texts: list[str], vectors: np.ndarray | None,
                       parts: list[np.ndarray] | None, k: int, times: list[str | None], hops: int,
@@ -208,7 +210,7 @@ class Searcher:
         scope = self.view.memo(("scope", hops, tags), make)
         if not when:
             return scope, {}
-        wanted = read_availability(when, date.today())
+        wanted = read_wanted(when, date.today())
         if not wanted.known:
             if strict:
                 parse_when(when)  # raises a clear error if it is no time expression at all
@@ -296,3 +298,17 @@ def _note(query: str) -> str | None:
     if len(query) > MAX_QUERY_CHARS:
         return f"the query is {len(query):,} characters long; its first {MAX_QUERY_CHARS:,} were searched"
     return None
+
+
+def _parts(text: str, time: str | None) -> list[str]:
+    """The parts of a query that can name a need by themselves: its clauses, and the query without its time."""
+    parts = query_clauses(text)
+    rest = without_time(text) if time else ""
+    if re.search(r"\w", rest):
+        parts.append(rest)
+    return parts
+
+
+def _split(vectors: np.ndarray, texts_of: list[list[str]]) -> list[np.ndarray]:
+    bounds = np.cumsum([0] + [len(texts) for texts in texts_of])
+    return [vectors[a:b] for a, b in zip(bounds[:-1], bounds[1:])]

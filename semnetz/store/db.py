@@ -111,7 +111,8 @@ def _open(path: Path, read_only: bool):
         except duckdb.IOException as exc:
             text = str(exc)
             if "lock" not in text.lower():
-                raise SemnetzError(f"{path}: cannot open the network ({text.splitlines()[0]})") from None
+                raise SemnetzError(f"{path}: cannot open the network: damaged or unreadable ({text.splitlines()[0]})"
+                                   ) from None
             waited = time.monotonic() - started
             if waited > LOCK_WAIT_S:
                 raise StoreBusyError(f"{path}: another semnetz command holds the network; gave up after "

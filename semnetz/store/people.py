@@ -74,18 +74,25 @@ class PeopleTable:
         row = self.conn.execute("SELECT pk FROM people WHERE id = ?", [person_id]).fetchone()
         return row[0] if row else None
 
-    def ids_by_name(self, names: list[str]) -> dict[str, str]:
-        """lower-cased name -> id of the first stored person with that name."""
+    def same_names(self, names: list[str]) -> dict[str, list[tuple[str, str]]]:
+        """lower-cased name -> (id, record hash) of every stored person with that name, oldest first."""
         if not names:
             return {}
         import pyarrow as pa
 
         with registered(self.conn, "_names", {"name": pa.array(names, pa.string())}):
             rows = self.conn.execute(
-                "SELECT lower(name), arg_min(id, pk) FROM people WHERE lower(name) IN (SELECT lower(name) FROM _names) "
-                "GROUP BY lower(name)"
-            ).fetchall()
-        return dict(rows)
+                "SELECT lower(name), id, record_hash FROM people "
+                "WHERE lower(name) IN (SELECT lower(name) FROM _names) ORDER BY pk").fetchall()
+        out: dict[str, list[tuple[str, str]]] = {}
+        for name, person_id, digest in rows:
+            out.setdefault(name, []).append((person_id, digest))
+        return out
+
+    def with_name(self, name: str) -> list[str]:
+        """ids of the people called this (case aside), oldest first."""
+        return [r[0] for r in self.conn.execute(
+            "SELECT id FROM people WHERE lower(name) = lower(?) ORDER BY pk", [name]).fetchall()]
 
     def ids(self) -> set[str]:
         return {row[0] for row in self.conn.execute("SELECT id FROM people").fetchall()}
@@ -170,12 +177,14 @@ class PeopleTable:
         return self.conn.execute(f"SELECT count(*) FROM people {where}").fetchone()[0]
 
     # ---- items (searchable pieces with vectors) ----
-    def items_of(self, pks: list[int]) -> list[StoredItem]:
-        if not pks:
+    def items_of(self, pks: list[int] | None) -> list[StoredItem]:
+        """The pieces of these people (None: everyone's)."""
+        if pks is not None and not pks:
             return []
+        where = "" if pks is None else f"WHERE person_pk IN {int_list(pks)}"
         rows = self.conn.execute(
-            "SELECT item_id, person_pk, kind, pos, text, content_hash, model FROM items "
-            f"WHERE person_pk IN {int_list(pks)} ORDER BY person_pk, kind, pos"
+            f"SELECT item_id, person_pk, kind, pos, text, content_hash, model FROM items {where} "
+            "ORDER BY person_pk, kind, pos"
         ).fetchall()
         return [StoredItem(*r) for r in rows]
 
