@@ -54,7 +54,7 @@ sys.path.insert(0, str(ROOT))
 from semnetz import Network, encoders  # noqa: E402
 from semnetz.errors import SemnetzError  # noqa: E402
 from semnetz.records import (MAX_ENTRIES, MAX_FIELD_CHARS, MAX_FILE_BYTES, MAX_LABEL_CHARS,  # noqa: E402
-                             MAX_LINE_CHARS, MAX_PIECES, MAX_TEXT_CHARS)
+                             MAX_LINE_CHARS, MAX_PIECE_CHARS, MAX_PIECES, MAX_TEXT_CHARS)
 from tests.fake_encoder import FakeEncoder  # noqa: E402
 
 FAKE = FakeEncoder()
@@ -336,7 +336,8 @@ def k_nul_bytes(rng):
 def k_long_lines(rng):
     how = rng.choice(["one clause", "many clauses", "line over limit", "csv row over limit", "field over limit",
                       "long name", "long offer", "long tag", "long id", "many offers", "many tags", "many aliases",
-                      "many needs", "many knows", "many pieces", "csv cell over csv limit", "text at limit"])
+                      "many needs", "many knows", "many pieces", "csv cell over csv limit", "text at limit",
+                      "long sentence"])
     base = {"id": rng.choice(NEW_IDS), "name": "Lang", "text": "kurz"}
     if how == "one clause":
         base["text"] = "a" * rng.choice([MAX_TEXT_CHARS + 1, 500_000, 10_000_000])
@@ -367,7 +368,9 @@ def k_long_lines(rng):
     elif how == "many pieces":
         base["text"] = ", ".join(f"Stück{i:05d}" for i in range(MAX_PIECES + rng.choice([1, 1000])))
     elif how == "text at limit":
-        base["text"] = ("Wort " * MAX_TEXT_CHARS)[:MAX_TEXT_CHARS]
+        base["text"] = ". ".join(["Wort " * (MAX_PIECE_CHARS // 6)] * MAX_TEXT_CHARS)[:MAX_TEXT_CHARS]
+    elif how == "long sentence":
+        base["text"] = "Satz. " + "Wort " * (MAX_PIECE_CHARS // 5 + rng.choice([1, 1000]))
     return utf8(jsonl([base])), ".jsonl", how
 
 
@@ -589,7 +592,7 @@ def main(argv=None) -> int:
                 data, suffix, note = k_huge_file(rng)
                 path = tmp / f"input{suffix}"
                 with open(path, "wb") as f:
-                    f.truncate(MAX_FILE_BYTES + 1)  # sparse: 200 MB of NUL bytes
+                    f.truncate(MAX_FILE_BYTES + 1)  # sparse: NUL bytes, one more than the limit
                 valid = False
             else:
                 function, _, valid = KINDS[kind]

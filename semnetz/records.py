@@ -19,8 +19,9 @@ MAX_FIELD_CHARS = 2_000  # a name, alias, offer, need, contact value
 MAX_LABEL_CHARS = 200  # an id (also in 'via' and 'knows'), tag, relation, a need's 'when', a contact key
 MAX_ENTRIES = 200  # offers, needs, aliases, tags, knows, contact entries: each at most this many
 MAX_PIECES = 1_000  # searchable pieces of one person (clauses of the text, offers and their parts, needs)
+MAX_PIECE_CHARS = 2_000  # one clause of the text (encoding time grows faster than its length: 20,000 take seconds)
 MAX_LINE_CHARS = 1_000_000  # one JSON line or CSV row
-MAX_FILE_BYTES = 200 * 1024 * 1024  # one people file
+MAX_FILE_BYTES = 2 * 1024**3  # one people file (a district of 1M people is ~500 MB of JSON Lines)
 MAX_NUMBER_DIGITS = 100  # a number in a JSON line (Python refuses to convert ints of more than 4,300 digits)
 
 # Characters taken out of names, aliases, tags, ids, contact, relations and whens (shown on one terminal line):
@@ -283,10 +284,14 @@ def _person_from_dict(data, source, line) -> PersonRecord:
         via=_string(via, "'via'", source, line, MAX_LABEL_CHARS, one_line=True) or None if via is not None
         else None,
     )
-    pieces = len(record.searchable_pieces())
-    if pieces > MAX_PIECES:
-        raise InputError(f"too many searchable pieces ({pieces:,} clauses, offers and needs; at most {MAX_PIECES:,}):"
-                         " shorten 'text' or 'offers'", source, line)
+    pieces = record.searchable_pieces()
+    if len(pieces) > MAX_PIECES:
+        raise InputError(f"too many searchable pieces ({len(pieces):,} clauses, offers and needs; at most "
+                         f"{MAX_PIECES:,}): shorten 'text' or 'offers'", source, line)
+    longest = max((len(text) for _, _, text in pieces), default=0)
+    if longest > MAX_PIECE_CHARS:
+        raise InputError(f"'text' has a sentence of {longest:,} characters without a break (at most "
+                         f"{MAX_PIECE_CHARS:,}): break it up with '.', ',' or a new line", source, line)
     return record
 
 

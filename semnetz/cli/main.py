@@ -195,7 +195,7 @@ def _read_batch(path: str) -> list[str]:
     from ..ingest.readers import read_jsonl_objects, read_text
 
     if path == "-":
-        source, text = "<stdin>", click.get_text_stream("stdin").read()
+        source, text = "<stdin>", sys.stdin.read()
     else:
         source, text = read_text(path)
     queries = []
@@ -247,7 +247,7 @@ def search(net, query, k, include_all, hops, when, tags, mode, batch_file, as_js
 
     query = " ".join(query)
     if query == "-":
-        query = click.get_text_stream("stdin").read()
+        query = sys.stdin.read()
     options = dict(k=k, include_all=include_all, hops=hops, when=when, tags=list(tags), mode=mode)
     if batch_file:
         if query:

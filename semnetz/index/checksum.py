@@ -12,20 +12,26 @@ import os
 import zlib
 from pathlib import Path
 
-WHOLE_UP_TO = 1 << 20  # bytes: files up to this size are summed whole
+WHOLE_UP_TO = 1 << 18  # bytes: files up to this size are summed whole
 BLOCK = 4096
-SAMPLED_BLOCKS = 256  # blocks summed of a bigger file (1 MB read, whatever its size)
+SAMPLED_BLOCKS = 64  # blocks summed of a bigger file (256 KB read, whatever its size)
 
 
 class DamagedIndex(ValueError):
     """A file of the search view is not what was written (the view is rebuilt from the store)."""
 
 
-def _blocks(size: int) -> list[tuple[int, int]]:
-    if size <= max(WHOLE_UP_TO, BLOCK):
+def sampling() -> dict:
+    """How samples are taken (kept in a segment's meta, so that a segment is checked as it was summed)."""
+    return {"whole_up_to": WHOLE_UP_TO, "block": BLOCK, "blocks": SAMPLED_BLOCKS}
+
+
+def _blocks(size: int, how: dict) -> list[tuple[int, int]]:
+    block = how["block"]
+    if size <= max(how["whole_up_to"], block):
         return [(0, size)]
-    last = size - BLOCK
-    return [(last * i // (SAMPLED_BLOCKS - 1), BLOCK) for i in range(SAMPLED_BLOCKS)]
+    last = size - block
+    return [(last * i // (how["blocks"] - 1), block) for i in range(how["blocks"])]
 
 
 def _crc(fd, blocks) -> int:
@@ -40,14 +46,16 @@ def _crc(fd, blocks) -> int:
     return crc
 
 
-def checksum(path: Path, full: bool = True) -> dict:
+def checksum(path: Path, full: bool = True, how: dict | None = None) -> dict:
     """{"size", "sample": crc of the blocks _blocks picks, "crc": crc of the whole file (only if full)}."""
+    how = how or sampling()
     fd = os.open(path, os.O_RDONLY)
     try:
         size = os.fstat(fd).st_size
-        sums = {"size": size, "sample": _crc(fd, _blocks(size))}
+        blocks = _blocks(size, how)
+        sums = {"size": size, "sample": _crc(fd, blocks)}
         if full:
-            sums["crc"] = sums["sample"] if size <= max(WHOLE_UP_TO, BLOCK) else _crc(fd, [(0, size)])
+            sums["crc"] = sums["sample"] if blocks == [(0, size)] else _crc(fd, [(0, size)])
     finally:
         os.close(fd)
     return sums
@@ -57,10 +65,10 @@ def checksums(folder: Path) -> dict[str, dict]:
     return {p.name: checksum(p) for p in sorted(folder.iterdir()) if p.is_file() and p.name != "meta.json"}
 
 
-def verify(folder: Path, expected: dict[str, dict], full: bool = False) -> None:
+def verify(folder: Path, expected: dict[str, dict], how: dict, full: bool = False) -> None:
     """Raise DamagedIndex naming the first file that differs from its checksum: its sample (opening a view), or
     all of it (full: semnetz check)."""
     for name, want in expected.items():
-        got = checksum(folder / name, full)  # a missing file is an OSError: a writer may just have deleted it
+        got = checksum(folder / name, full, how)  # a missing file is an OSError: a writer may just have deleted it
         if got["size"] != want["size"] or got["sample"] != want["sample"] or (full and got["crc"] != want["crc"]):
             raise DamagedIndex(f"{folder.name}/{name} is damaged")

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import FILE_MODE, HOME_MODE, usable_cores
-from .checksum import DamagedIndex, checksums, verify
+from .checksum import DamagedIndex, checksums, sampling, verify
 from .lexical import MAX_DOC_FREQUENCY, Postings, load_fts, stem_sql
 from .names import NameMatcher
 from .services import BRIDGE_CANDIDATES, ROLE_AT_HEAD_SIM
@@ -98,7 +98,7 @@ class Segment:
         if meta.get("format") != SEGMENT_FORMAT:
             raise ValueError(f"segment format {meta.get('format')}")
         if not made:  # what this process wrote itself is not read back
-            verify(path, meta["files"])
+            verify(path, meta["files"], meta["sampling"])
         segment = cls(path.name, path, meta, Arrays(path), dict(made or {}))
         try:
             segment.arrays.open_all()
@@ -304,7 +304,7 @@ def _staging(directory: Path, name: str) -> Path:
 
 
 def _finish(staging: Path, directory: Path, name: str, meta: dict, made: dict | None = None) -> Segment:
-    meta = {**meta, "format": SEGMENT_FORMAT, "files": checksums(staging)}
+    meta = {**meta, "format": SEGMENT_FORMAT, "files": checksums(staging), "sampling": sampling()}
     with open(os.open(staging / "meta.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE), "w") as f:
         json.dump(meta, f)
     final = directory / name

@@ -58,7 +58,7 @@ def check(directory: Path) -> tuple[int, int, str | None]:
     for name in manifest.get("segments", []):
         try:
             meta = json.loads((directory / name / "meta.json").read_text())
-            verify(directory / name, meta["files"], full=True)
+            verify(directory / name, meta["files"], meta["sampling"], full=True)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             return files, size, str(exc) if isinstance(exc, DamagedIndex) else f"{name} cannot be read"
         files += len(meta["files"])

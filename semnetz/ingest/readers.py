@@ -11,6 +11,7 @@ import codecs
 import csv
 import io
 import json
+import os
 from pathlib import Path
 
 from ..errors import InputError
@@ -28,12 +29,14 @@ def read_text(path: str | Path) -> tuple[str, str]:
     source = str(path)
     try:
         with open(path, "rb") as f:
-            raw = f.read(MAX_FILE_BYTES + 1)
+            too_large = os.fstat(f.fileno()).st_size > MAX_FILE_BYTES  # a regular file: known without reading it
+            raw = b"" if too_large else f.read(MAX_FILE_BYTES + 1)  # a pipe: read up to the limit
+            too_large = too_large or len(raw) > MAX_FILE_BYTES
     except OSError as exc:
         raise InputError(f"cannot read file: {exc.strerror or exc}", source) from None
     except ValueError as exc:  # e.g. a NUL byte in the path
         raise InputError(f"cannot read file: {exc}", source) from None
-    if len(raw) > MAX_FILE_BYTES:
+    if too_large:
         raise InputError(f"file is larger than {MAX_FILE_BYTES // 2**20} MB: split it into smaller files", source)
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise InputError("UTF-16 text (save the file as UTF-8)", source, 1)

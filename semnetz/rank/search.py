@@ -13,6 +13,7 @@ import numpy as np
 from ..errors import InputError
 from ..index.services import ServiceBridge
 from ..index.view import View
+from ..records import clean_text
 from ..limits import DEFAULT_HOPS, DEFAULT_K, MAX_HOPS, MAX_K, MAX_QUERY_CHARS, SEARCH_MODES
 from ..results import Match, PathStep, SearchResult
 from ..text import query_clauses
@@ -43,7 +44,8 @@ class Searcher:
                      mode: str = "hybrid") -> list[SearchResult]:
         """People who fit each query, best first; see Network.search_batch."""
         check_options(k, hops, mode)
-        queries = [q.strip() for q in queries]
+        # NFC ("Mu\u0308ller" is "Müller"), no control characters, no lone surrogates (an argument that was no UTF-8)
+        queries = [clean_text(q.encode("utf-8", "replace").decode("utf-8")) for q in queries]
         if any(not q for q in queries):
             raise InputError("empty query: say what you need, e.g. semnetz \"brauche Handwerker\"")
         notes = [_note(q) for q in queries]
