@@ -11,7 +11,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Network": ".network",
     "SearchResult": ".results", "ImportReport": ".results", "Match": ".results", "PathStep": ".results",
-    "NeedRow": ".results", "Proposal": ".results",
+    "NeedRow": ".results", "Proposal": ".results", "IntroRow": ".results",
     "PersonRecord": ".records", "PersonEdit": ".records", "person_from_dict": ".records",
     "InputError": ".errors", "SemnetzError": ".errors", "UnknownPersonError": ".errors",
 }

@@ -13,6 +13,7 @@ HOME_ENVVAR = "SEMNETZ_HOME"
 MODEL_ENVVAR = "SEMNETZ_MODEL"
 MODELS_DIR_ENVVAR = "SEMNETZ_MODELS_DIR"  # another folder of encoders.json / services.jsonl (tests, experiments)
 CACHE_ENVVAR = "SEMNETZ_CACHE_DIR"
+TOKEN_ENVVAR = "SEMNETZ_TOKEN"  # the access token of `semnetz serve`
 DB_FILENAME = "semnetz.duckdb"
 VIEW_DIRNAME = "index"
 SPOOL_DIRNAME = "searches"  # search log entries waiting for the next writer (see store/audit.py)

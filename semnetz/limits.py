@@ -9,3 +9,5 @@ DEFAULT_PROPOSALS = 3
 MAX_PROPOSALS = 100
 SEARCH_MODES = ("hybrid", "dense", "lexical")
 MAX_QUERY_CHARS = 1000  # a longer query is read up to here (and says so)
+DEFAULT_PICTURE_PEOPLE = 150  # `semnetz graph`: people drawn at most, the nearest first (a readable picture)
+MAX_PICTURE_PEOPLE = 1000

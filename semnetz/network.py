@@ -15,10 +15,13 @@ that the next writer moves into the audit log (store/audit.py).
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import os
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
+from typing import IO
 
 import numpy as np
 
@@ -31,15 +34,16 @@ from .index.checksum import DamagedIndex
 from .index.view import View, ViewCache, read_manifest
 from .index.view import check as check_view
 from .ingest import readers, writer
-from .limits import DEFAULT_HOPS, DEFAULT_K, DEFAULT_PROPOSALS
+from .limits import DEFAULT_HOPS, DEFAULT_K, DEFAULT_PICTURE_PEOPLE, DEFAULT_PROPOSALS
 from .rank import matching
 from .rank.search import Searcher
-from .records import SELF_ID, KnowsSpec, NeedSpec, PersonEdit, PersonRecord, person_from_dict
-from .results import ImportReport, NeedRow, Proposal, SearchResult
+from .records import SELF_ID, PersonEdit, PersonRecord, person_from_dict
+from .results import ImportReport, IntroRow, NeedRow, Proposal, SearchResult
 from .store import Store, StoreBusyError
 from .store.audit import SearchSpool
 from .store.links import Link
 from .store.needs import NEED_STATUSES
+from .store import recorded
 from .when import parse_when
 
 ENCODE_BATCH = 4096  # texts per encoder call when importing (the progress bar moves per call)
@@ -229,8 +233,13 @@ class Network:
 
     # ---- writing people ----
     def import_file(self, path: str | os.PathLike) -> ImportReport:
-        """Import (upsert) every person in a JSON Lines or CSV file; all or nothing."""
-        return self.import_records(readers.read_people(path), source=str(path), action="import")
+        """Import (upsert) every person in a people file (JSON Lines, JSON, CSV, a Google or Outlook contacts
+        export, vCard); all or nothing. Cards or rows of an address book with neither what someone does nor a
+        phone number or e-mail address are skipped (counted in the report)."""
+        people = readers.read_file(path)
+        report = self.import_records(people.people, source=str(path), action="import")
+        report.skipped = people.skipped
+        return report
 
     def import_dicts(self, people: list[dict], source: str = "python") -> ImportReport:
         """Import people given as dicts in the JSON Lines format (validated like a file, line = position)."""
@@ -269,41 +278,35 @@ class Network:
     def records(self) -> list[PersonRecord]:
         """Everyone as recorded, in the import format's terms (what `semnetz list --json` writes and
         `semnetz import` reads back), ordered by id."""
+        return list(self.iter_records())
+
+    def iter_records(self, need_states: bool = False) -> Iterator[PersonRecord]:
+        """Everyone as recorded, ordered by id, read a chunk of people at a time in one read session (one
+        consistent state; a writer waits until it is done). need_states: every need also carries its status, when
+        it was recorded and its introductions."""
         with self.store.read() as tables:
-            rows = tables.people.rows()
-            items = tables.people.items_of(None)
-            whens = tables.needs.whens([i.item_id for i in items if i.kind == "need"])
-            frm, to, strength, relation = tables.links.edges()
-        id_of = {r["pk"]: r["id"] for r in rows}
-        offers: dict[int, list[str]] = {}
-        needs: dict[int, list[NeedSpec]] = {}
-        for item in items:
-            if item.kind == "offer":
-                offers.setdefault(item.person_pk, []).append(item.text)
-            elif item.kind == "need":
-                needs.setdefault(item.person_pk, []).append(NeedSpec(item.text, whens.get(item.item_id)))
-        knows: dict[int, list[KnowsSpec]] = {}
-        for a, b, s, r in zip(frm.tolist(), to.tolist(), strength.tolist(), relation):
-            if b in id_of:
-                knows.setdefault(a, []).append(KnowsSpec(id_of[b], r or None, None if s != s else s))
-        return [PersonRecord(name=r["name"], id=r["id"], aliases=list(r["aliases"]), text=r["text"],
-                             offers=offers.get(r["pk"], []), needs=needs.get(r["pk"], []), tags=list(r["tags"]),
-                             contact=r["contact"], knows=knows.get(r["pk"], []), via=r["via"]) for r in rows]
+            yield from recorded.iter_records(tables, need_states=need_states)
 
     def _record(self, tables, person_id: str) -> PersonRecord:
-        pk = self._pk(tables, person_id)
-        row = tables.people.row(pk)
-        items = tables.people.items_of([pk])
-        whens = tables.needs.whens([i.item_id for i in items if i.kind == "need"])
-        links = tables.links.outgoing(pk)
-        ids = {r["pk"]: r["id"] for r in tables.people.rows([l.to_pk for l in links])}
-        return PersonRecord(
-            name=row["name"], id=row["id"], aliases=list(row["aliases"]), text=row["text"],
-            offers=[i.text for i in items if i.kind == "offer"],
-            needs=[NeedSpec(i.text, whens.get(i.item_id)) for i in items if i.kind == "need"],
-            tags=list(row["tags"]), contact=row["contact"],
-            knows=[KnowsSpec(ids[l.to_pk], l.relation, l.strength) for l in links if l.to_pk in ids], via=row["via"],
-        )
+        return recorded.records_of(tables, [self._pk(tables, person_id)])[0]
+
+    def export(self, target: str | os.PathLike | IO[str], format: str = "jsonl") -> dict:
+        """Write everyone to `target` (a path, "-" for standard output, or a text stream), a line or card at a
+        time: "jsonl" is the import format with what became of every need (status, introductions, outcomes), so
+        that `import` gives the same network again; "vcf" is vCards 3.0 for a phone. A path is written whole or
+        not at all (a temporary file renamed into place), readable only by you. Returns what was written
+        ({"people", "needs", "intros"})."""
+        from . import export
+
+        export.check_format(format)
+        people = self.iter_records(need_states=format == "jsonl")
+        try:
+            counts = export.write(target, people, format)
+        finally:
+            people.close()
+        where = target if isinstance(target, (str, os.PathLike)) else getattr(target, "name", "a stream")
+        self.spool.add("export", [{"format": format, "file": "<stdout>" if where == "-" else str(where), **counts}])
+        return counts
 
     def edit(self, person_id: str, changes: dict | PersonEdit) -> PersonRecord:
         """Change some fields of a person: a dict in the import format (minus the id), or a PersonEdit
@@ -344,6 +347,16 @@ class Network:
         with self.store.read() as tables:
             return tables.people.ids()
 
+    def contacts(self, person_ids: list[str]) -> dict[str, dict[str, str]]:
+        """id -> how to reach them as recorded (phone, email, …), for these people in one read; ids nobody has
+        are left out. (A search never reads the store; a page that shows its results with phone numbers does.)"""
+        wanted = list(dict.fromkeys(person_ids))
+        if not wanted:
+            return {}
+        with self.store.read() as tables:
+            pks = [pk for pk in (tables.people.pk(i) for i in wanted) if pk is not None]
+            return {r["id"]: r["contact"] for r in tables.people.rows(pks)}
+
     def same_name(self, name: str) -> list[str]:
         """ids of the people called this, oldest first."""
         with self.store.read() as tables:
@@ -370,6 +383,11 @@ class Network:
             queries, k=k, include_all=include_all, hops=hops, when=when, tags=tags, mode=mode))
         self.spool.add("search", [{"q": r.query, "ids": [m.id for m in r.matches]} for r in results])
         return results
+
+    def warm(self) -> None:
+        """Load what a search needs (the view, the encoder, the background knowledge) now instead of in the first
+        search: a server calls this before it takes requests."""
+        self._searcher()
 
     def _searcher(self, mode: str = "hybrid") -> Searcher:
         view = self.view()
@@ -400,6 +418,29 @@ class Network:
                 tables.audit.log("unlink", {"from": a, "to": b})
                 tables.journal.touch(edges=[pk_a, pk_b])
                 tables.bump_generation()
+
+    # ---- pictures ----
+    def neighbourhood(self, around: str = SELF_ID, hops: int = DEFAULT_HOPS,
+                      limit: int = DEFAULT_PICTURE_PEOPLE) -> "picture.Neighbourhood":
+        """Who knows whom around you (or around the person `around`): the people within `hops`, the nearest
+        first and at most `limit` of them, the links between them and what each offers (semnetz/picture.py).
+        Reads only those people from the store; loads no model."""
+        from . import picture
+
+        picture.check_options(hops, limit)
+        with self.store.read() as tables:
+            return picture.neighbourhood(tables, around, hops, limit)
+
+    def picture(self, out: str | os.PathLike, around: str = SELF_ID, hops: int = DEFAULT_HOPS,
+                limit: int = DEFAULT_PICTURE_PEOPLE) -> "picture.Neighbourhood":
+        """Draw neighbourhood(…) to `out`: .html (a self-contained page), .svg or .png, written atomically and
+        readable only by you. Returns what was drawn."""
+        from . import picture
+
+        picture.check_out(out)
+        hood = self.neighbourhood(around, hops, limit)
+        picture.write(hood, out)
+        return hood
 
     @staticmethod
     def _pk(tables, person_id: str) -> int:
@@ -458,18 +499,26 @@ class Network:
         return proposals
 
     def intro(self, need_id: int, person_id: str) -> NeedRow:
-        """Record that the user introduced person_id to the one with this need; the need becomes 'matched'."""
+        """Record that the user introduced person_id to the one with this need; the need becomes 'matched'.
+        Returns the need as it is now."""
         with self._writing("intro") as tables:
             need, pk = self._need_and_person(tables, need_id, person_id)
             with tables.transaction():
                 tables.needs.intro(need_id, pk)
                 if need.status == "open":
                     tables.needs.set_status(need_id, "matched")
+                    need = dataclasses.replace(need, status="matched")
                 tables.audit.log("intro", {"need_id": need_id, "needs": need.person_id, "introduced": person_id})
         return need
 
+    def intros(self, need_id: int | None = None) -> list[IntroRow]:
+        """The introductions recorded (for one need), oldest first, each with how it went."""
+        with self.store.read() as tables:
+            return tables.needs.intros(None if need_id is None else [need_id])
+
     def outcome(self, need_id: int, person_id: str, helped: bool) -> NeedRow:
-        """How an introduction went; 'helped' fulfils the need and ranks the helper a little higher next time."""
+        """How an introduction went; 'helped' fulfils the need and ranks the helper a little higher next time.
+        Returns the need as it is now."""
         with self._writing("outcome") as tables:
             need, pk = self._need_and_person(tables, need_id, person_id)
             with self._changing(tables):
@@ -479,7 +528,7 @@ class Network:
                                              "helped": helped})
                 tables.journal.touch(people=[pk])  # how often they helped is part of their ranking
                 tables.bump_generation()
-        return need
+        return dataclasses.replace(need, status="fulfilled" if helped else "open")
 
     def _need_and_person(self, tables, need_id: int, person_id: str) -> tuple[NeedRow, int]:
         rows = tables.needs.rows(need_ids=[need_id])

@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from datetime import datetime
 
 from .errors import InputError
+from .phones import normalise_phone
 from .text import content_hash, split_clauses, split_sentences
 
-PERSON_FIELDS = ("id", "name", "aliases", "text", "offers", "needs", "tags", "contact", "knows", "via")
+PERSON_FIELDS = ("id", "name", "aliases", "text", "offers", "needs", "tags", "contact", "knows", "via", "uid")
 
 # Limits of what one person and one file may hold: anything larger is refused with one clear line, before any
 # work that grows with it (a 10 MB text would otherwise be encoded as one piece, or split into 700,000).
@@ -57,10 +59,36 @@ def clean_text(value: str, *, controls: bool = False, one_line: bool = False) ->
     return value.strip()
 
 
+# What became of a need, as an export writes it and an import restores it (see README, "File formats").
+NEED_STATUSES = ("open", "matched", "fulfilled", "expired")
+INTRO_OUTCOMES = ("helped", "not helped")
+NEED_FIELDS = ("text", "when", "status", "created", "intros")
+INTRO_FIELDS = ("person", "at", "outcome", "outcome_at")
+
+
+@dataclass
+class IntroSpec:
+    """An introduction made for a need: who was introduced when, and how it went (None: not known yet)."""
+
+    person: str
+    at: datetime | None = None
+    outcome: str | None = None  # one of INTRO_OUTCOMES
+    outcome_at: datetime | None = None
+
+
 @dataclass
 class NeedSpec:
     text: str
     when: str | None = None
+    # What became of it (None: not said; an import then leaves what the network holds): not part of the person's
+    # record (to_dict, record_hash), so a status change is no change of the person.
+    status: str | None = None
+    created: datetime | None = None  # when it was recorded; its when is read relative to that day
+    intros: list[IntroSpec] | None = None
+
+    @property
+    def has_state(self) -> bool:
+        return self.status is not None or self.created is not None or self.intros is not None
 
 
 @dataclass
@@ -82,6 +110,7 @@ class PersonRecord:
     contact: dict[str, str] = field(default_factory=dict)
     knows: list[KnowsSpec] = field(default_factory=list)
     via: str | None = None
+    uid: str | None = None  # the UID of the address-book card they came from (vCard), to know them again
 
     def searchable_pieces(self) -> list[tuple[str, int, str]]:
         """(kind, position, text) of every piece that gets a vector.
@@ -108,7 +137,7 @@ class PersonRecord:
             "tags": list(self.tags), "contact": dict(self.contact),
             "knows": [{k: v for k, v in (("id", kn.id), ("relation", kn.relation), ("strength", kn.strength))
                        if v is not None} for kn in self.knows],
-            "via": self.via,
+            "via": self.via, "uid": self.uid,
         }
         return {k: out[k] for k in PERSON_FIELDS if out[k] not in (None, [], {}, "") or k in ("id", "name")}
 
@@ -170,17 +199,68 @@ def _needs(value, source, line) -> list[NeedSpec]:
             continue
         if not isinstance(entry, dict):
             raise InputError("each need must be a string or {\"text\": …, \"when\": …}", source, line)
-        unknown = [k for k in entry if k not in ("text", "when")]
+        unknown = [k for k in entry if k not in NEED_FIELDS]
         if unknown:
-            raise InputError(f"unknown field '{shown(unknown[0])}' in a need (allowed: text, when)", source, line)
+            raise InputError(f"unknown field '{shown(unknown[0])}' in a need (allowed: {', '.join(NEED_FIELDS)})",
+                             source, line)
         text = _string(entry.get("text", ""), "need 'text'", source, line, controls=True)
         if not text:
             raise InputError("a need has no 'text'", source, line)
         when = entry.get("when")
         if when is not None:
             when = _string(when, "need 'when'", source, line, MAX_LABEL_CHARS, one_line=True) or None
-        needs.append(NeedSpec(text, when))
+        status = entry.get("status")
+        if status is not None and status not in NEED_STATUSES:
+            raise InputError(f"need 'status' must be one of {', '.join(NEED_STATUSES)}, got "
+                             f"{shown(status) if isinstance(status, str) else type(status).__name__}", source, line)
+        needs.append(NeedSpec(text, when, status, _time(entry.get("created"), "need 'created'", source, line),
+                              _intros(entry.get("intros"), source, line)))
     return needs
+
+
+def _time(value, what: str, source, line) -> datetime | None:
+    """An ISO date or time ("2026-12-03", "2026-12-03T10:02:13"), as local time without a zone."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > 40:
+        raise InputError(f"{what} must be an ISO date or time like \"2026-12-03T10:02:13\"", source, line)
+    try:
+        at = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise InputError(f"{what} must be an ISO date or time like \"2026-12-03T10:02:13\", got {shown(value)}",
+                         source, line) from None
+    return at.astimezone().replace(tzinfo=None) if at.tzinfo is not None else at
+
+
+def _intros(value, source, line) -> list[IntroSpec] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise InputError(f"need 'intros' must be a list, got {type(value).__name__}", source, line)
+    _entries(value, "need 'intros'", source, line)
+    out: list[IntroSpec] = []
+    for entry in value:
+        if not isinstance(entry, dict) or "person" not in entry:
+            raise InputError("each introduction must be {\"person\": id, \"at\": …, \"outcome\": …}", source, line)
+        unknown = [k for k in entry if k not in INTRO_FIELDS]
+        if unknown:
+            raise InputError(f"unknown field '{shown(unknown[0])}' in an introduction (allowed: "
+                             f"{', '.join(INTRO_FIELDS)})", source, line)
+        person = entry["person"]
+        if isinstance(person, int) and not isinstance(person, bool) and abs(person) < 10 ** MAX_LABEL_CHARS:
+            person = str(person)
+        person = _string(person, "introduction 'person'", source, line, MAX_LABEL_CHARS, one_line=True)
+        if not person:
+            raise InputError("an introduction has an empty 'person'", source, line)
+        if any(i.person == person for i in out):
+            raise InputError(f"'{shown(person)}' is introduced twice for one need", source, line)
+        outcome = entry.get("outcome")
+        if outcome is not None and outcome not in INTRO_OUTCOMES:
+            raise InputError(f"introduction 'outcome' must be \"helped\", \"not helped\" or null, got "
+                             f"{shown(outcome) if isinstance(outcome, str) else type(outcome).__name__}", source, line)
+        out.append(IntroSpec(person, _time(entry.get("at"), "introduction 'at'", source, line), outcome,
+                             _time(entry.get("outcome_at"), "introduction 'outcome_at'", source, line)))
+    return out
 
 
 def _knows(value, source, line) -> list[KnowsSpec]:
@@ -230,6 +310,8 @@ def _contact(value, source, line) -> dict[str, str]:
             raise InputError(f"a 'contact' key must be a string, got {type(key).__name__}", source, line)
         key = _string(key, "a 'contact' key", source, line, MAX_LABEL_CHARS)
         out[key] = _string(entry, f"contact '{shown(key)}'", source, line)
+        if key == "phone" and out[key]:
+            out[key] = normalise_phone(out[key])
     return out
 
 
@@ -268,8 +350,6 @@ def _person_from_dict(data, source, line) -> PersonRecord:
         person_id = _string(person_id, "'id'", source, line, MAX_LABEL_CHARS, one_line=True) or None
     text = _string(data.get("text") or "", "'text'", source, line, MAX_TEXT_CHARS, controls=True)
     offers = _string_list(data.get("offers"), "'offers'", source, line, controls=True)
-    if not text and not offers and person_id != SELF_ID:
-        raise InputError("a person needs 'text' or 'offers' (what they do or offer)", source, line)
     via = data.get("via")
     record = PersonRecord(
         name=name,
@@ -283,7 +363,13 @@ def _person_from_dict(data, source, line) -> PersonRecord:
         knows=_knows(data.get("knows"), source, line),
         via=_string(via, "'via'", source, line, MAX_LABEL_CHARS, one_line=True) or None if via is not None
         else None,
+        uid=_string(data["uid"], "'uid'", source, line, one_line=True) or None if data.get("uid") is not None
+        else None,
     )
+    if not text and not offers and not record.contact and person_id != SELF_ID:
+        # someone from the phone's contacts may be only a name and a number: found by name, reached, an introducer
+        raise InputError("a person needs 'text' or 'offers' (what they do or offer) or a 'contact' (how to reach "
+                         "them)", source, line)
     pieces = record.searchable_pieces()
     if len(pieces) > MAX_PIECES:
         raise InputError(f"too many searchable pieces ({len(pieces):,} clauses, offers and needs; at most "
@@ -295,10 +381,14 @@ def _person_from_dict(data, source, line) -> PersonRecord:
     return record
 
 
+_EDIT_LISTS = ("offers", "add_offers", "remove_offers", "aliases", "add_aliases", "needs", "add_needs", "tags")
+
+
 @dataclass
 class PersonEdit:
     """A change to one person as a user states it: fields to set, lists to replace, or entries to add to or
-    remove from a list. The same for every front door (CLI options, Python, web)."""
+    remove from a list. The same for every front door (CLI options, Python, web). None leaves a field as it is;
+    a list given empty ([]) empties it, a phone or email given as "" clears it."""
 
     name: str | None = None
     text: str | None = None
@@ -314,6 +404,32 @@ class PersonEdit:
     phone: str | None = None
     email: str | None = None
 
+    @classmethod
+    def from_dict(cls, data, source: str | None = None) -> "PersonEdit":
+        """An edit given as a JSON object with these fields (a list may be given as one string); the values are
+        validated like an import's when the edit is applied (Network.edit)."""
+        if not isinstance(data, dict):
+            raise InputError(f"expected a JSON object with the fields to change, got {type(data).__name__}", source)
+        names = [f.name for f in fields(cls)]
+        unknown = [k for k in data if k not in names]
+        if unknown:
+            raise InputError(f"unknown field '{shown(unknown[0])}' (allowed: {', '.join(names)})", source)
+        values = {}
+        for f in fields(cls):
+            value = data.get(f.name)
+            if value is None:
+                continue
+            if f.name in _EDIT_LISTS:
+                if isinstance(value, str):
+                    value = [value]
+                if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                    raise InputError(f"'{f.name}' must be a list of strings", source)
+                _entries(value, f"'{f.name}'", source, None)
+            elif not isinstance(value, str):
+                raise InputError(f"'{f.name}' must be a string, got {type(value).__name__}", source)
+            values[f.name] = value
+        return cls(**values)
+
     def changes(self, current: PersonRecord) -> dict:
         """The changed fields in the import format; InputError if nothing would change or an entry to remove
         is not there."""
@@ -324,19 +440,20 @@ class PersonEdit:
             changes["text"] = self.text
         if self.via is not None:
             changes["via"] = self.via or None
-        if self.offers or self.add_offers or self.remove_offers:
-            base = list(self.offers) if self.offers else list(current.offers)
+        if self.offers is not None or self.add_offers or self.remove_offers:
+            base = list(self.offers) if self.offers is not None else list(current.offers)
             missing = [o for o in self.remove_offers if o not in base]
             if missing:
                 raise InputError(f"{current.id} has no offer '{missing[0]}' (see 'semnetz show {current.id}')")
             changes["offers"] = [o for o in base if o not in self.remove_offers] + list(self.add_offers)
-        if self.aliases or self.add_aliases:
-            changes["aliases"] = (list(self.aliases) if self.aliases else list(current.aliases)) + list(self.add_aliases)
-        if self.needs or self.add_needs:
-            base_needs = [{"text": n, "when": None} for n in self.needs] if self.needs else \
+        if self.aliases is not None or self.add_aliases:
+            changes["aliases"] = ((list(self.aliases) if self.aliases is not None else list(current.aliases))
+                                  + list(self.add_aliases))
+        if self.needs is not None or self.add_needs:
+            base_needs = [{"text": n, "when": None} for n in self.needs] if self.needs is not None else \
                 current.to_dict().get("needs", [])
             changes["needs"] = list(base_needs) + list(self.add_needs)
-        if self.tags:
+        if self.tags is not None:
             changes["tags"] = list(self.tags)
         given = {k: v for k, v in (("phone", self.phone), ("email", self.email)) if v is not None}
         if given:  # "" clears the field

@@ -16,10 +16,12 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     embedded: int = 0  # pieces encoded now
     reused: int = 0  # pieces whose vector was kept (content hash unchanged)
+    skipped: int = 0  # cards or rows of an address book's export with neither what someone does nor a contact
 
     def to_json(self) -> dict:
         return {"source": self.source, "added": len(self.added), "updated": len(self.updated),
-                "unchanged": len(self.unchanged), "embedded": self.embedded, "reused": self.reused}
+                "unchanged": len(self.unchanged), "embedded": self.embedded, "reused": self.reused,
+                "skipped": self.skipped}
 
 
 @dataclass
@@ -129,6 +131,20 @@ class NeedRow:
         return {"need_id": self.need_id, "by": self.person_id, "name": self.person_name, "need": self.text,
                 "when": self.when, "from": self.due_from.isoformat() if self.due_from else None,
                 "until": self.due_until.isoformat() if self.due_until else None, "status": self.status}
+
+
+@dataclass
+class IntroRow:
+    """An introduction the user recorded: who was introduced for which need, and how it went."""
+
+    need_id: int
+    person_id: str  # the one introduced
+    person_name: str
+    status: str  # 'introduced' | 'helped' | 'not_helped'
+
+    def to_json(self) -> dict:
+        return {"need_id": self.need_id, "person_id": self.person_id, "name": self.person_name,
+                "status": self.status}
 
 
 @dataclass

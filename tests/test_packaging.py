@@ -2,13 +2,15 @@
 `--version` answer without loading numpy, faiss, duckdb (or even Click, once the help is cached)."""
 
 import os
+import shutil
 import subprocess
 import sys
 import tomllib
+import zipfile
 
 from .conftest import ROOT
 
-HEAVY = ("numpy", "faiss", "duckdb", "pyarrow", "click")
+HEAVY = ("numpy", "faiss", "duckdb", "pyarrow", "click", "fastapi", "uvicorn", "jinja2")
 
 
 def test_every_package_of_the_library_is_in_the_wheel():
@@ -43,6 +45,7 @@ def test_help_and_version_load_nothing_heavy(tmp_path):
     first = _run(_cli(["--help"]), str(tmp_path))  # rendered by Click, and kept for next time
     assert first.stdout.startswith("Usage: semnetz [OPTIONS] COMMAND [ARGS]...")
     assert "numpy" not in first.stderr and "duckdb" not in first.stderr
+    assert "fastapi" not in first.stderr and "uvicorn" not in first.stderr  # `serve` loads them when it runs
     again = _run(_cli(["--help"]), str(tmp_path))
     assert again.stdout == first.stdout and again.stderr.strip() == "[]"
     assert _run(_cli(["-h"]), str(tmp_path)).stdout == first.stdout
@@ -66,3 +69,22 @@ def test_search_never_loads_the_store_engine(run, small_network, semnetz_home, t
     assert "Mark Thompson" in done.stdout, done.stderr
     assert done.stderr.strip().splitlines()[-1] == "False"
     assert (store.stat().st_mtime_ns, store.read_bytes()) == before
+
+
+def test_the_wheel_holds_the_page_templates_and_stylesheet(tmp_path):
+    """`semnetz serve` renders templates and serves a stylesheet that are package data: build a wheel (from a copy
+    of the sources, so the clone gets no build/ of this test) and look inside."""
+    source = tmp_path / "src"
+    shutil.copytree(ROOT / "semnetz", source / "semnetz", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "models", source / "models", ignore=shutil.ignore_patterns("cache", "__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    subprocess.run([sys.executable, "-c", "from setuptools import build_meta; build_meta.build_wheel('dist')"],
+                   cwd=source, check=True, capture_output=True)
+    names = set(zipfile.ZipFile(next((source / "dist").glob("semnetz-*.whl"))).namelist())
+    web = ROOT / "semnetz" / "web"
+    shipped = {f"semnetz/web/{p.relative_to(web).as_posix()}" for p in web.rglob("*")
+               if p.is_file() and p.suffix in (".html", ".css", ".py")}
+    assert {"semnetz/web/templates/base.html", "semnetz/web/static/style.css", "semnetz/web/app.py"} <= shipped
+    assert shipped <= names, sorted(shipped - names)
+    assert "semnetz/models/services.jsonl" in names

@@ -3,6 +3,7 @@ exactly like a view rebuilt whole from the store; deltas merge; a removed person
 file; a ViewCache notices other writers (fake encoder)."""
 
 import json
+import os
 import shutil
 
 import numpy as np
@@ -181,3 +182,24 @@ def test_a_long_running_network_answers_after_each_of_its_own_writes_like_a_rebu
             assert got == expected, (what, hops)
     assert net.view().previous is not None or len(net.view().segments) > 1
     net.close()
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts open files in /proc/self/fd (Linux)")
+def test_a_long_running_process_that_only_writes_keeps_its_open_files_bounded(small_network, semnetz_home, tmp_path):
+    """A server imports and adds for weeks: segments merged away are let go, and small files are not kept
+    mapped (every map holds a file descriptor; the usual limit is 1,024)."""
+    import gc
+
+    net = Network(semnetz_home)
+    net.import_file(small_network)
+    net.search("plumbing")
+    counts = []
+    for i in range(MAX_DELTAS + 3):  # the deltas merge into a new base
+        path = write_jsonl(tmp_path / "one.jsonl", [{"id": f"w{i % 3}", "name": f"Wera {i}", "text": f"Malerin {i}"}])
+        net.import_file(path)
+        gc.collect()
+        counts.append(len(os.listdir("/proc/self/fd")))
+    segments = json.loads((semnetz_home / VIEW_DIRNAME / "manifest.json").read_text())["segments"]
+    assert len(net.views._segments) <= len(segments) + MAX_DELTAS + 1
+    assert max(counts) - counts[0] <= 5, counts
+    assert net.search("Malerin").matches

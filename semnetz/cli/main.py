@@ -14,9 +14,10 @@ import click
 from click_default_group import DefaultGroup
 
 from .. import __version__
-from ..config import HOME_ENVVAR, MODEL_ENVVAR
+from ..config import HOME_ENVVAR, MODEL_ENVVAR, TOKEN_ENVVAR
 from ..errors import InputError, SemnetzError
-from ..limits import DEFAULT_HOPS, DEFAULT_K, DEFAULT_PROPOSALS, MAX_HOPS, MAX_K, MAX_PROPOSALS, SEARCH_MODES
+from ..limits import (DEFAULT_HOPS, DEFAULT_K, DEFAULT_PICTURE_PEOPLE, DEFAULT_PROPOSALS, MAX_HOPS, MAX_K,
+                      MAX_PICTURE_PEOPLE, MAX_PROPOSALS, SEARCH_MODES)
 
 
 class SemnetzGroup(DefaultGroup):
@@ -109,7 +110,7 @@ MODEL_HELP = ("Encoder for a new network: use-m3 (default), minilm, use-m3+minil
               "model folder. A network keeps its model; to switch it: semnetz reindex --model NAME. "
               f"[env: {MODEL_ENVVAR}]")
 # commands that create a network when there is none (the others say there is none)
-CREATING = {"import", "add"}
+CREATING = {"import", "add", "serve"}  # serve: its page adds people
 
 
 def network_options(fn):
@@ -279,11 +280,16 @@ def search(net, query, k, include_all, hops, when, tags, mode, batch_file, as_js
 @json_option
 @network_options
 def import_(net, file, as_json):
-    """Add or update people from a JSON Lines or CSV file (all or nothing).
+    """Add or update people from a JSON Lines, JSON, CSV or vCard file (all or nothing).
+
+    CSV may also be a contacts export of Google or Outlook; from an address book (vCard, contacts CSV), people
+    whose card has neither what they do (job title, organisation or note) nor a phone number or e-mail address
+    are skipped.
 
     \b
     Examples:
       semnetz import people.jsonl
+      semnetz import contacts.vcf
       semnetz import contacts.csv --json
     """
     from . import render
@@ -294,6 +300,9 @@ def import_(net, file, as_json):
         return
     echo(f"{file}: {len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged "
                f"({report.embedded} pieces embedded, {report.reused} kept)")
+    if report.skipped:
+        echo(f"{report.skipped} skipped: their card has neither what they do (job title, organisation or note) "
+             "nor a phone number or e-mail address")
 
 
 def _person_options(fn):
@@ -420,6 +429,28 @@ def list_(net, as_json):
     emit(net.list_people(), False, dict, render.people_table, "Nobody in your network yet: semnetz import FILE")
 
 
+@cli.command()
+@click.argument("file", type=click.Path(allow_dash=True))
+@click.option("--vcf", is_flag=True, help="vCards 3.0 for a phone's address book (also for a FILE ending in .vcf).")
+@network_options
+def export(net, file, vcf):
+    """Write everything to FILE ('-': standard output): people, whom they know, needs with what became of
+    them and your introductions, in the import format, so that 'semnetz import FILE' gives the same network
+    again. --vcf: the people as vCards for a phone. The file is readable only by you.
+
+    \b
+    Examples:
+      semnetz export backup.jsonl
+      semnetz export --vcf contacts.vcf
+    """
+    format = "vcf" if vcf or file.lower().endswith((".vcf", ".vcard")) else "jsonl"
+    counts = net.export(file, format)
+    what = ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in (
+        (counts["people"], "person", "people"), (counts["needs"], "need", "needs"),
+        (counts["intros"], "introduction", "introductions"))[:1 if format == "vcf" else 3])
+    echo(f"Exported {what} to {'standard output' if file == '-' else file}", err=file == "-")
+
+
 # ---------------------------------------------------------------- who knows whom
 @cli.command()
 @click.argument("person_a")
@@ -451,6 +482,31 @@ def unlink(net, person_a, person_b):
     """
     net.unlink(person_a, person_b)
     echo(f"Unlinked {person_a} and {person_b}")
+
+
+@cli.command()
+@click.option("--out", required=True, metavar="FILE",
+              help="The file to write: .html (a page that works offline), .svg or .png.")
+@click.option("--hops", type=click.IntRange(1, MAX_HOPS), default=DEFAULT_HOPS, show_default=True,
+              help="People this many links away (1 = direct contacts only).")
+@click.option("--around", default="me", show_default=True, help="Centre the picture on this person's id.")
+@click.option("--limit", type=click.IntRange(1, MAX_PICTURE_PEOPLE), default=DEFAULT_PICTURE_PEOPLE,
+              show_default=True, help="Draw at most this many people, the nearest first.")
+@network_options
+def graph(net, out, hops, around, limit):
+    """A picture of who knows whom around you: people within --hops, coloured by what they offer, thicker
+    lines for closer ties. The file names people: it is readable only by you.
+
+    \b
+    Examples:
+      semnetz graph --out net.html
+      semnetz graph --out n02.svg --around n02 --hops 1
+    """
+    hood = net.picture(out, around=around, hops=hops, limit=limit)
+    note = hood.note()
+    if note:
+        echo(f"Note: {note}", err=True)
+    echo(f"Wrote {out}: {hood.summary()}")
 
 
 # ---------------------------------------------------------------- needs and introductions
@@ -620,6 +676,31 @@ def stats(net, as_json):
 
     data = net.stats()
     echo(render.json_line(data) if as_json else render.stats_text(data))
+
+
+# ---------------------------------------------------------------- the page for the phone
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on: 0.0.0.0 lets a phone on the same network open the page (then every "
+                   "request needs the token).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
+              help="Port (0: any free port).")
+@click.option("--token", envvar=TOKEN_ENVVAR, help="The access token every request must carry (default: none on a "
+                                                   "loopback address, else a new one at each start). "
+                                                   f"[env: {TOKEN_ENVVAR}]")
+@network_options
+def serve(net, host, port, token):
+    """A page for the phone (German or English, as the browser asks) and a JSON API: ask, add and edit people,
+    needs, proposed introductions and how they went. Prints the link to open; Ctrl-C stops.
+
+    \b
+    Examples:
+      semnetz serve
+      semnetz serve --host 0.0.0.0 --port 8080
+    """
+    from ..web.server import serve as run
+
+    run(net, host=host, port=port, token=token, say=echo)
 
 
 # ---------------------------------------------------------------- benchmarks

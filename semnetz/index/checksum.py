@@ -21,8 +21,11 @@ class DamagedIndex(ValueError):
     """A file of the search view is not what was written (the view is rebuilt from the store)."""
 
 
-def sampling() -> dict:
-    """How samples are taken (kept in a segment's meta, so that a segment is checked as it was summed)."""
+def sampling(meta: dict | None = None) -> dict:
+    """How samples are taken: as kept in a segment's meta (so that a segment is checked as it was summed), or
+    how they are taken now. Segments from before it was kept were summed with 1 MB whole and 256 blocks."""
+    if meta is not None:
+        return meta.get("sampling") or {"whole_up_to": 1 << 20, "block": BLOCK, "blocks": 256}
     return {"whole_up_to": WHOLE_UP_TO, "block": BLOCK, "blocks": SAMPLED_BLOCKS}
 
 

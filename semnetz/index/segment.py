@@ -41,8 +41,13 @@ NOMINATION_ROLES_PER_CALL = 100  # roles scored at a time: bounded memory
 NOMINATED_PIECES_PER_ROLE = BRIDGE_CANDIDATES * 4  # nearest pieces looked at per role name
 
 
+# Files smaller than this are read into memory rather than mapped: every map holds a file descriptor open, and a
+# long-running process (semnetz serve) would otherwise hold about 60 per segment, near the usual limit of 1,024.
+MAP_FROM_BYTES = 1 << 20
+
+
 class Arrays:
-    """A folder of .npy files, each opened memory-mapped when first asked for."""
+    """A folder of .npy files, each opened when first asked for: memory-mapped if large, else read."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -50,8 +55,13 @@ class Arrays:
 
     def __getitem__(self, key: str) -> np.ndarray:
         if key not in self._open:
-            # a plain array over the mapped file: np.memmap's own indexing costs microseconds a call
-            self._open[key] = np.load(self.path / f"{key}.npy", mmap_mode="r").view(np.ndarray)
+            path = self.path / f"{key}.npy"
+            if path.stat().st_size < MAP_FROM_BYTES:
+                array = np.load(path, allow_pickle=False)
+                array.flags.writeable = False  # read-only, like a mapped one
+            else:  # a plain array over the mapped file: np.memmap's own indexing costs microseconds a call
+                array = np.load(path, mmap_mode="r").view(np.ndarray)
+            self._open[key] = array
         return self._open[key]
 
     def __contains__(self, key: str) -> bool:
@@ -98,7 +108,7 @@ class Segment:
         if meta.get("format") != SEGMENT_FORMAT:
             raise ValueError(f"segment format {meta.get('format')}")
         if not made:  # what this process wrote itself is not read back
-            verify(path, meta["files"], meta["sampling"])
+            verify(path, meta["files"], sampling(meta))
         segment = cls(path.name, path, meta, Arrays(path), dict(made or {}))
         try:
             segment.arrays.open_all()

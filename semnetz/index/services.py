@@ -35,6 +35,12 @@ BRIDGE_CANDIDATES = 50
 # A piece whose first word is a role's name counts as this close to the role (a clause that goes on, as in
 # "Tischlermeister mit eigener Werkstatt im Hinterhof", is only ~0.6 close in cosine).
 ROLE_AT_HEAD_SIM = 0.95
+# Words that ask for someone rather than say for what: a request of these, function words and one role's name
+# ("brauche einen Klempner") names that role as plainly as the name alone, though its cosine to it is only ~0.6.
+ASKING_WORDS = frozenset(
+    "brauche brauchen braucht benötige benötigen suche suchen sucht gesucht empfehlung empfehlen kennt kennst "
+    "jemand jemanden dringend bitte guten gute guter need needs needed looking want wanted someone somebody "
+    "anyone recommend recommendation urgently urgent please good".split())
 
 
 @dataclass
@@ -104,12 +110,33 @@ class ServiceBridge:
                     out.setdefault(role, []).append(j)
         return out
 
-    def services_for(self, query_vectors: np.ndarray, part_vectors: list[np.ndarray] | None = None) -> list[list[ServiceHit]]:
+    def roles_named(self, text: str) -> list[int]:
+        """The services a request names by one of their one-word roles and nothing else ("brauche einen Klempner",
+        "Klempner gesucht", "need a plumber": its words but function words and ASKING_WORDS are one role). A role
+        that is also a category's name ("Handwerker") is left to the categories; a query that says more ("Kind
+        von der Kita abholen") is left to the vectors."""
+        if not hasattr(self, "_word_roles"):
+            self._word_roles: dict[str, set[int]] = {}
+            for role, services in self.one_word_roles().items():
+                self._word_roles.setdefault(role.lower(), set()).update(services)
+            self._category_words = {n.lower() for c in self.categories for n in c["names"]}
+        from .lexical import stopwords
+
+        words = [w.strip(".,;:!?()[]\"'«»„“”‚‘’").lower() for w in text.split()]
+        words = [w for w in words if w and w not in stopwords() and w not in ASKING_WORDS]
+        if len(words) != 1 or words[0] in self._category_words:
+            return []
+        return sorted(self._word_roles.get(words[0], ()))
+
+    def services_for(self, query_vectors: np.ndarray, part_vectors: list[np.ndarray] | None = None,
+                     texts: list[str] | None = None) -> list[list[ServiceHit]]:
         """Per query, the services whose needs it resembles (best first, at most BRIDGE_SERVICES).
 
         part_vectors: per query, the vectors of its parts that can name a need by themselves (its clauses, "Unser
         Sohn zieht sich zurück, will nicht mehr in die Schule"; the query without its time): a part that says a
         need plainly counts as much as the whole query.
+        texts: the queries as words; a request that names one role and nothing else (see roles_named) calls for its
+        service as the role's name alone would.
         """
         sims = query_vectors @ self.need_vectors.T
         if part_vectors is not None:
@@ -120,10 +147,12 @@ class ServiceBridge:
         role_sims = query_vectors @ self.role_vectors.T
         out = []
         starts = self._need_starts
-        for row, category_row, role_row in zip(sims, category_sims, role_sims):
+        for q, (row, category_row, role_row) in enumerate(zip(sims, category_sims, role_sims)):
             best = np.maximum.reduceat(row, starts)  # needs are stored service by service
             # a query that names a role ("need a plumber") calls for that service too, synonyms and all
             by_role = np.maximum.reduceat(role_row, self._role_starts)
+            if texts is not None:
+                by_role[self.roles_named(texts[q])] = 1.0
             named = by_role >= BRIDGE_MIN_ROLE_SIM
             best = np.where(named & (by_role > best), by_role, best)
             hits: dict[int, ServiceHit] = {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -22,7 +23,7 @@ from .lexical import LexicalSearch
 from .names import MAX_PEOPLE_SHARING_NAME_WORD, NameHit
 from .segment import PIECE_KINDS, Segment
 from .services import BRIDGE_CANDIDATES
-from .checksum import DamagedIndex, verify
+from .checksum import DamagedIndex, sampling, verify
 from .vectors import EXACT_INDEX_TYPE, IdFilter, VectorIndex
 from .vocabulary import WordList, background_words
 
@@ -58,7 +59,7 @@ def check(directory: Path) -> tuple[int, int, str | None]:
     for name in manifest.get("segments", []):
         try:
             meta = json.loads((directory / name / "meta.json").read_text())
-            verify(directory / name, meta["files"], meta["sampling"], full=True)
+            verify(directory / name, meta["files"], sampling(meta), full=True)
         except (OSError, ValueError, KeyError, TypeError) as exc:
             return files, size, str(exc) if isinstance(exc, DamagedIndex) else f"{name} cannot be read"
         files += len(meta["files"])
@@ -76,6 +77,7 @@ class ViewCache:
         self._retired: View | None = None
         self._stamp = None
         self.damaged: str | None = None  # what was found damaged when the view was last read
+        self._lock = threading.RLock()  # a server's threads: one makes the next view, the others wait for it
 
     def current(self) -> "View | None":
         """The published view (None before anything was published); remade only when the manifest changed."""
@@ -84,8 +86,15 @@ class ViewCache:
             stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
         except OSError:
             return None
-        if self._view is not None and stamp == self._stamp:
-            return self._view
+        seen, view = self._stamp, self._view  # in this order: _next sets _view before _stamp
+        if view is not None and stamp == seen:
+            return view
+        with self._lock:
+            if self._view is not None and stamp == self._stamp:  # another thread made it meanwhile
+                return self._view
+            return self._next(stamp)
+
+    def _next(self, stamp) -> "View | None":
         self.damaged = None
         for _ in range(5):  # a writer may delete old segments right after we read its manifest: read again
             manifest = read_manifest(self.directory)
@@ -113,8 +122,14 @@ class ViewCache:
 
     def adopt(self, segments: list[Segment]) -> None:
         """Segments this process has just written (and already holds in memory), so they are not opened again."""
-        for segment in segments:
-            self._segments.setdefault(segment.name, segment)
+        with self._lock:
+            for segment in segments:
+                self._segments.setdefault(segment.name, segment)
+            # let go of segments no view uses and a writer has deleted (deltas merged into a new base), or a
+            # process that only writes would keep every segment it ever made open
+            in_use = {s.name for view in (self._view, self._retired) if view is not None for s in view.segments}
+            self._segments = {name: segment for name, segment in self._segments.items()
+                              if name in in_use or (self.directory / name).exists()}
 
     def _open(self, name: str) -> Segment:
         if name not in self._segments:

@@ -1,4 +1,6 @@
-"""Reading people files (JSON Lines, CSV) into validated records, each with the line it came from.
+"""Reading people files into validated records, each with the line it came from: JSON Lines, a JSON array,
+CSV (semnetz's columns, or a Google or Outlook contacts export, see contacts_csv.py; separated by ',', ';' or
+tabs) and vCard (vcard.py). read_file chooses the reader by the file's suffix, else by what the file holds.
 
 Whatever a file holds, reading it either gives records or raises one InputError naming the file (and the line
 where known): never another exception. Lines end at "\\n" only (a trailing "\\r" is dropped), so U+2028, U+2029
@@ -12,6 +14,7 @@ import csv
 import io
 import json
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
@@ -26,6 +29,11 @@ CSV_COLUMNS = ("id", "name", "aliases", "text", "offers", "needs", "tags", "phon
 
 def read_text(path: str | Path) -> tuple[str, str]:
     """(display name, file text), with one clear error for a missing, unreadable, too large or non-UTF-8 file."""
+    source, raw = _read_bytes(path)
+    return source, _decode(source, raw)
+
+
+def _read_bytes(path: str | Path) -> tuple[str, bytes]:
     source = str(path)
     try:
         with open(path, "rb") as f:
@@ -38,22 +46,56 @@ def read_text(path: str | Path) -> tuple[str, str]:
         raise InputError(f"cannot read file: {exc}", source) from None
     if too_large:
         raise InputError(f"file is larger than {MAX_FILE_BYTES // 2**20} MB: split it into smaller files", source)
+    return source, raw
+
+
+def _decode(source: str, raw: bytes, vcard_charset: bool = False) -> str:
+    """UTF-8 text (a BOM dropped); a vCard file that is not may be in the one character set its cards declare
+    (Outlook's CHARSET=Windows-1252)."""
     if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         raise InputError("UTF-16 text (save the file as UTF-8)", source, 1)
     try:
-        return source, raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        if vcard_charset:
+            from .vcard import declared_charset
+
+            charset = declared_charset(raw)
+            if charset:
+                try:
+                    return raw.decode(charset)
+                except (UnicodeDecodeError, LookupError):
+                    pass
         line = raw[: exc.start].count(b"\n") + 1
         raise InputError("not UTF-8 text (save the file as UTF-8)", source, line) from None
 
 
-def file_format(path: str | Path, text: str) -> str:
-    suffix = Path(path).suffix.lower()
-    if suffix in (".jsonl", ".ndjson", ".json"):
+# Formats by suffix; a file with another suffix (or none) is recognised by what it holds.
+SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "json", ".csv": "csv", ".tsv": "csv", ".vcf": "vcard",
+            ".vcard": "vcard"}
+FORMATS_READ = ("vCard (.vcf), CSV (.csv, .tsv: semnetz's columns, or contacts exported from Google or Outlook), "
+                "JSON Lines (.jsonl) and JSON (.json: an array of people)")
+
+
+def file_format(path: str | Path, text: str | None) -> str | None:
+    """'jsonl', 'json' (an array), 'csv' or 'vcard': by the suffix, else by what the text holds (None: not a
+    format semnetz reads)."""
+    known = SUFFIXES.get(Path(path).suffix.lower())
+    if known == "json":  # a .json file may hold JSON Lines too
+        return "json" if text is not None and text.lstrip().startswith("[") else "jsonl"
+    if known or text is None:
+        return known
+    from .vcard import looks_like_vcard
+
+    start = text.lstrip()
+    if looks_like_vcard(start):
+        return "vcard"
+    if start.startswith("{"):
         return "jsonl"
-    if suffix == ".csv":
-        return "csv"
-    return "jsonl" if text.lstrip().startswith("{") else "csv"
+    if start.startswith("["):
+        return "json"
+    header = start.split("\n", 1)[0]
+    return "csv" if any(sep in header for sep in _CSV_SEPARATORS) else None
 
 
 def _lines(text: str) -> list[str]:
@@ -142,44 +184,70 @@ def _csv_error(exc: csv.Error) -> str:
     return f"broken CSV ({shown(message.split(' - ')[0], 120)})"
 
 
-def _csv_header(source: str, reader, fieldnames: list[str]) -> list[str]:
+_CSV_SEPARATORS = (",", ";", "\t")
+
+
+def csv_separator(text: str) -> str:
+    """The separator of a CSV text: whichever of ',', ';' and tab its header line holds most (German Excel
+    writes ';'); ',' when it holds none."""
+    header = next((line for line in text.split("\n", 100)[:100] if line.strip()), "")
+    count, _, separator = max((header.count(sep), -i, sep) for i, sep in enumerate(_CSV_SEPARATORS))
+    return separator if count else ","
+
+
+def _csv_header(source: str, reader, fieldnames: list[str]):
+    """The header's column names (lower-cased), and where an address book's export (contacts_csv.py) keeps each
+    field if the header is one, else None (semnetz's own columns)."""
     line = reader.line_num
     header = [h.strip().lower() for h in fieldnames]
     for h in header:
-        if not h.replace("\t", " ").isprintable():  # a tab: probably a tab-separated file, said below
+        if not h.replace("\t", " ").isprintable():
             raise InputError(f"column name '{shown(h)}' holds a line break or control character", source, line)
     unknown = [h for h in header if h not in CSV_COLUMNS]
     if unknown:
-        hint = ""
-        if len(header) == 1 and any(sep in header[0] for sep in (";", "\t")):
-            hint = "; separate columns with ',' (this header uses ';' or tabs)"
-        raise InputError(f"unknown column '{shown(unknown[0])}' (allowed: {', '.join(CSV_COLUMNS)}){hint}", source, line)
+        from . import contacts_csv
+
+        if contacts_csv.recognises(header, CSV_COLUMNS):
+            return header, contacts_csv.ContactColumns(header)
+        raise InputError(f"unknown column '{shown(unknown[0])}' (allowed: {', '.join(CSV_COLUMNS)})", source, line)
     twice = [h for i, h in enumerate(header) if h in header[:i]]
     if twice:
         raise InputError(f"column '{twice[0]}' appears twice in the header", source, line)
     if "name" not in header:
         raise InputError("the header has no 'name' column", source, line)
-    return header
+    return header, None
 
 
-def _csv_rows(source: str, text: str) -> list[tuple[int, dict]]:
+def _csv_rows(source: str, text: str) -> tuple[list[tuple[int, dict]], int]:
+    """(line, person in the import format) for every row, and how many rows of a contacts export were skipped
+    (see contacts_csv.py)."""
     _check_line_lengths(source, text)
-    reader = csv.reader(io.StringIO(text))  # lines end at "\n" (as counted everywhere); csv drops a "\r" before it
+    # lines end at "\n" (as counted everywhere); csv drops a "\r" before it
+    reader = csv.reader(io.StringIO(text), delimiter=csv_separator(text))
     rows = []
-    header = None
+    header = contacts = None
+    skipped = 0
+    ended = 0  # the line the row before ended on: a row with a line break in a quoted cell is named by its first
     try:
         for cells in reader:
-            number = reader.line_num
+            number, ended = ended + 1, reader.line_num
             if not cells:
                 continue
             if header is None:
-                header = _csv_header(source, reader, cells)
+                header, contacts = _csv_header(source, reader, cells)
                 continue
             if len(cells) > len(header):
                 raise InputError("more cells than header columns", source, number)
             if sum(len(c) for c in cells) > MAX_LINE_CHARS:
                 raise InputError(f"row is too long (at most {MAX_LINE_CHARS:,} characters)", source, number)
             if not any(c.strip() for c in cells):
+                continue
+            if contacts is not None:
+                person = contacts.person(cells)
+                if person is None:
+                    skipped += 1
+                else:
+                    rows.append((number, person))
                 continue
             data: dict = {}
             contact = {}
@@ -198,20 +266,64 @@ def _csv_rows(source: str, text: str) -> list[tuple[int, dict]]:
             rows.append((number, data))
     except csv.Error as exc:
         raise InputError(_csv_error(exc), source, reader.line_num) from None
-    return rows
+    return rows, skipped
+
+
+@dataclass
+class PeopleFile:
+    """What a people file holds: the people, validated, with their lines; how many cards or rows of an
+    address book's export were skipped as saying nothing about what someone does; the format read."""
+
+    people: list[tuple[int, PersonRecord]]
+    skipped: int = 0
+    format: str = "jsonl"
 
 
 def read_people(path: str | Path) -> list[tuple[int, PersonRecord]]:
-    """Every person in a JSON Lines or CSV file, validated; the first problem raises InputError(file, line)."""
+    """Every person in a people file (see read_file), validated; the first problem raises InputError(file, line)."""
+    return read_file(path).people
+
+
+def read_file(path: str | Path) -> PeopleFile:
+    """Every person in a JSON Lines, JSON, CSV or vCard file, validated; the first problem raises
+    InputError(file, line)."""
     source, line = str(path), None
     try:
-        source, text = read_text(path)
-        rows = read_jsonl_objects(source, text) if file_format(path, text) == "jsonl" else _csv_rows(source, text)
+        source, raw = _read_bytes(path)
+        fmt = file_format(path, None)
+        try:
+            text = _decode(source, raw, vcard_charset=fmt in ("vcard", None))
+        except InputError:
+            if fmt is None:  # not text at all, and no suffix semnetz reads
+                raise InputError(f"not a format semnetz reads: {FORMATS_READ}", source) from None
+            raise
+        fmt = file_format(path, text)
+        if fmt is None:
+            raise InputError(f"not a format semnetz reads: {FORMATS_READ}", source)
+        skipped = 0
+        if fmt == "vcard":
+            from .vcard import read_vcards
+
+            _check_line_lengths(source, text)
+            rows, skipped = read_vcards(source, text)
+        elif fmt == "json":
+            from .json_array import read_json_array
+
+            rows = read_json_array(source, text)
+        elif fmt == "jsonl":
+            rows = read_jsonl_objects(source, text)
+        else:
+            rows, skipped = _csv_rows(source, text)
         people = []
         for line, data in rows:
             people.append((line, person_from_dict(data, source, line)))
         line = None
         if not people:
+            if skipped:
+                what = "card" if fmt == "vcard" else "row"
+                which = f"none of the {skipped:,} {what}s" if skipped > 1 else f"its one {what}"
+                raise InputError(f"{which} has a name and what they do (a job title, organisation or note) or a "
+                                 "phone number or e-mail address", source)
             raise InputError("no people in this file", source)
         seen: dict[str, int] = {}
         for line, person in people:
@@ -221,7 +333,7 @@ def read_people(path: str | Path) -> list[tuple[int, PersonRecord]]:
                 raise InputError(f"id '{shown(person.id)}' appears twice (first on line {seen[person.id]})",
                                  source, line)
             seen[person.id] = line
-        return people
+        return PeopleFile(people, skipped, fmt)
     except InputError:
         raise
     except RecursionError:

@@ -13,11 +13,15 @@ from typing import Callable
 import numpy as np
 
 from ..errors import InputError
+from ..phones import email_key, phone_key
 from ..records import PersonRecord
 from ..results import ImportReport
+from ..store import recorded
 from ..store.links import Link
+from ..store.people import PHONE_TAIL
 from ..text import content_hash
 from ..when import parse_when
+from . import need_states
 
 Records = list[tuple[int | None, PersonRecord]]  # (line in the source, record)
 
@@ -34,6 +38,7 @@ class Plan:
     need_whens: list[tuple] = field(default_factory=list)  # kept needs whose when may have changed
     new_pieces: list[tuple[PersonRecord, str, int, str, str]] = field(default_factory=list)
     need_dates: dict = field(default_factory=dict)
+    need_states: list[PersonRecord] = field(default_factory=list)  # people whose needs say what became of them
 
     def texts_to_encode(self) -> list[str]:
         return list(dict.fromkeys(p[3] for p in self.new_pieces))
@@ -47,21 +52,27 @@ def plan(tables, records: Records, source: str, model: str, action: str = "impor
     else:
         _resolve_ids(tables, records)
     _check_references(tables, records, source)
+    need_states.check(tables, records, source)
     result = Plan(ImportReport(source), need_dates=_parse_need_dates(records, source))
     stored = tables.people.pks_and_hashes([r.id for _, r in records])
     result.pk_of = {r.id: stored[r.id][0] if r.id in stored else None for _, r in records}
     stored_items = tables.people.items_of([pk for pk in result.pk_of.values() if pk is not None])
     reusable: dict[tuple[int, str, str], list] = {}
+    items_of_pk: dict[int, list[int]] = {}
     for item in stored_items:
+        items_of_pk.setdefault(item.person_pk, []).append(item.item_id)
         if item.model == model:
             reusable.setdefault((item.person_pk, item.kind, item.content_hash), []).append(item)
     kept_ids: set[int] = set()
     report = result.report
+    hashes = {r.id: r.record_hash() for _, r in records}
+    as_stored = _as_stored(tables, [r for _, r in records if result.pk_of[r.id] is not None
+                                    and stored[r.id][1] != hashes[r.id]], result.pk_of)
     for _, record in records:
         pk = result.pk_of[record.id]
-        if pk is not None and stored[record.id][1] == record.record_hash():
+        if pk is not None and (stored[record.id][1] == hashes[record.id] or record.id in as_stored):
             report.unchanged.append(record.id)
-            kept_ids.update(i.item_id for i in stored_items if i.person_pk == pk)
+            kept_ids.update(items_of_pk.get(pk, ()))
             continue
         result.changed.append(record)
         (report.updated if pk is not None else report.added).append(record.id)
@@ -80,6 +91,11 @@ def plan(tables, records: Records, source: str, model: str, action: str = "impor
                 result.new_pieces.append((record, kind, pos, text, digest))
     result.stale = [i.item_id for i in stored_items if i.item_id not in kept_ids]
     report.embedded = len(result.new_pieces)
+    restated = need_states.differing(tables, records, result.pk_of, set(report.unchanged))
+    if restated:  # the same person, but their needs say what became of them differently
+        report.unchanged = [i for i in report.unchanged if i not in restated]
+        report.updated += sorted(restated)
+    result.need_states = result.changed + [r for _, r in records if r.id in restated]
     return result
 
 
@@ -87,7 +103,7 @@ def write(tables, batch: Plan, vectors_by_text: dict[str, np.ndarray], model: st
     """Write a planned batch in the caller's transaction."""
     people = tables.people
     batch.pk_of.update(people.upsert([
-        (r.id, r.name, r.aliases, r.text, r.tags, r.contact, r.via, r.record_hash()) for r in batch.changed
+        (r.id, r.name, r.aliases, r.text, r.tags, r.contact, r.via, r.record_hash(), r.uid) for r in batch.changed
     ]))
     people.delete_items(batch.stale)
     people.set_item_positions(batch.keep_positions)
@@ -101,11 +117,12 @@ def write(tables, batch: Plan, vectors_by_text: dict[str, np.ndarray], model: st
         tables.needs.insert([(int(i), *batch.need_dates[(p[0].id, p[2])])
                              for i, p in zip(new_ids, pieces) if p[1] == "need"])
     linked = _write_links(tables, batch.changed, batch.pk_of)
+    introduced = need_states.write(tables, batch.need_states, batch.pk_of)
     report = batch.report
     tables.audit.log(action, {"source": report.source, "added": report.added, "updated": report.updated,
                               "unchanged": len(report.unchanged), "embedded": report.embedded})
-    tables.journal.touch(people=[batch.pk_of[r.id] for r in batch.changed], edges=linked)
-    if batch.changed:
+    tables.journal.touch(people=[batch.pk_of[r.id] for r in batch.changed] + sorted(introduced), edges=linked)
+    if batch.changed or introduced:
         tables.bump_generation()
 
 
@@ -133,42 +150,127 @@ def _give_new_ids(records: list[PersonRecord], taken: set[str], number: int) -> 
 
 
 def _resolve_ids(tables, records: Records) -> None:
-    """Give every record an id: its own, else that of a stored person with the same name, else a new one. Two
-    people of one file never become one: each stored person is claimed once, first by the record that equals
-    them (so an unchanged file changes nothing), then by the next of that name in file order."""
+    """Give every record an id: its own; else that of the stored person it is (see _Identities); else a new
+    one. Two people of one file never become one: each stored person is claimed once."""
     unnamed = [r for _, r in records if not r.id]
     if not unnamed:
         return
     taken = tables.people.ids() | {r.id for _, r in records if r.id}
     claimed = {r.id for _, r in records if r.id}
-    stored = tables.people.same_names([r.name for r in unnamed])  # lower-cased name -> [(id, record hash)]
-    by_name: dict[str, list[PersonRecord]] = {}
-    for record in unnamed:
-        by_name.setdefault(record.name.lower(), []).append(record)
-    for name, group in by_name.items():
-        candidates = [(i, h) for i, h in stored.get(name, []) if i not in claimed]
-        for record in group:  # the same person, unchanged
-            for person_id, digest in candidates:
-                if person_id not in claimed and _hash_as(record, person_id) == digest:
-                    record.id = person_id
-                    claimed.add(person_id)
-                    break
-        for record in group:  # the same name, changed: the next one not yet claimed
-            if record.id:
-                continue
-            free = [i for i, _ in candidates if i not in claimed]
-            if free:
-                record.id = free[0]
-                claimed.add(free[0])
+    _Identities(tables, [r for _, r in records], unnamed).claim(claimed)
     _give_new_ids([r for r in unnamed if not r.id], taken, tables.people.next_number())
 
 
-def _hash_as(record: PersonRecord, person_id: str) -> str:
-    record.id = person_id
+@dataclass
+class _Stored:
+    id: str
+    name: str  # lower-cased
+    uid: str | None
+    phone: str | None  # phone_key
+    email: str | None  # email_key
+    digest: str
+
+
+class _Identities:
+    """Who a record without an id is, in this order, each stored person claimed by one record at most (records
+    in file order within each rule):
+
+    1. the stored person with the record's UID (a card of the same address book);
+    2. a stored person sharing a phone number, e-mail address or name with the record whom it equals (so an
+       unchanged file changes nothing);
+    3. the same phone number (compared normalised: "0171 1234567" is "+49 171 1234567") or e-mail address (case
+       aside) and the same name; 4. the same phone number or e-mail address; 5. the same name (case aside).
+
+    A number or address that two people of the file, or two stored people, share (a landline, an office) identifies
+    nobody; a stored person with another UID than the record's is never the same person; a record without a UID
+    keeps the one of the person it is."""
+
+    def __init__(self, tables, everyone: list[PersonRecord], unnamed: list[PersonRecord]):
+        self.unnamed = unnamed
+        tails = {_tail(r.contact.get("phone")) for r in unnamed} - {None}
+        emails = {email_key(r.contact.get("email")) for r in unnamed} - {None}
+        rows = tables.people.identity_candidates(
+            list({r.name for r in unnamed}), list({r.uid for r in unnamed if r.uid}), list(emails), list(tails))
+        self.stored = [_Stored(person_id, name, uid, phone_key(phone) if _tail(phone) in tails else None,
+                               email_key(email), digest) for person_id, name, uid, phone, email, digest in rows]
+        if not self.stored:  # nobody to be: all new (and no phone number needs to be read)
+            return
+        self.phone = {id(r): phone_key(r.contact.get("phone")) for r in everyone}
+        self.email = {id(r): email_key(r.contact.get("email")) for r in everyone}
+        self.shared = (_twice(self.phone.values()) | _twice(self.email.values())
+                       | _twice(s.phone for s in self.stored) | _twice(s.email for s in self.stored))
+        index: dict[tuple[str, str], list[int]] = {}
+        for n, person in enumerate(self.stored):
+            for key in (("uid", person.uid), ("phone", person.phone), ("email", person.email), ("name", person.name)):
+                if key[1] is not None:
+                    index.setdefault(key, []).append(n)
+        self.candidates = {}  # record -> the stored people it may be, oldest first
+        for r in unnamed:
+            keys = (("uid", r.uid), ("phone", self.phone[id(r)]), ("email", self.email[id(r)]), ("name", r.name.lower()))
+            found = sorted({n for key in keys if key[1] is not None for n in index.get(key, ())})
+            self.candidates[id(r)] = [self.stored[n] for n in found if self._may_be(r, self.stored[n])]
+
+    def claim(self, claimed: set[str]) -> None:
+        rules = (self._same_uid, self._equal, self._same_contact_and_name, self._same_contact, self._same_name)
+        for rule in rules if self.stored else ():
+            for record in self.unnamed:
+                if record.id:
+                    continue
+                for person in self.candidates[id(record)]:
+                    if person.id not in claimed and rule(record, person):
+                        record.id = person.id
+                        record.uid = record.uid or person.uid  # a card without its UID (a CSV export) keeps it
+                        claimed.add(person.id)
+                        break
+
+    @staticmethod
+    def _may_be(record: PersonRecord, person: _Stored) -> bool:
+        return not (record.uid and person.uid and record.uid != person.uid)
+
+    @staticmethod
+    def _same_uid(record: PersonRecord, person: _Stored) -> bool:
+        return record.uid is not None and record.uid == person.uid
+
+    @staticmethod
+    def _equal(record: PersonRecord, person: _Stored) -> bool:  # a candidate shares a uid, number, address or name
+        return _hash_as(record, person.id, record.uid or person.uid) == person.digest
+
+    def _same_contact_and_name(self, record: PersonRecord, person: _Stored) -> bool:
+        return self._same_name(record, person) and self._same_contact(record, person)
+
+    def _same_contact(self, record: PersonRecord, person: _Stored) -> bool:
+        phone, email = self.phone[id(record)], self.email[id(record)]
+        return ((phone is not None and phone == person.phone and phone not in self.shared)
+                or (email is not None and email == person.email and email not in self.shared))
+
+    @staticmethod
+    def _same_name(record: PersonRecord, person: _Stored) -> bool:
+        return record.name.lower() == person.name
+
+
+def _tail(phone: str | None) -> str | None:
+    """The last digits of a phone number, as the store compares them before the numbers are read."""
+    digits = "".join(c for c in phone if c.isdigit()) if phone else ""
+    return digits[-PHONE_TAIL:] or None
+
+
+def _twice(keys) -> set[str]:
+    seen: set[str] = set()
+    twice: set[str] = set()
+    for key in keys:
+        if key is not None:
+            (twice if key in seen else seen).add(key)
+    return twice
+
+
+def _hash_as(record: PersonRecord, person_id: str, uid: str | None = None) -> str:
+    """The record's hash as the person with this id (and uid, if given)."""
+    own_uid = record.uid
+    record.id, record.uid = person_id, uid or own_uid
     try:
         return record.record_hash()
     finally:
-        record.id = None
+        record.id, record.uid = None, own_uid
 
 
 def _check_references(tables, records: Records, source: str) -> None:
@@ -187,14 +289,34 @@ def _check_references(tables, records: Records, source: str) -> None:
 
 
 def _parse_need_dates(records: Records, source: str) -> dict:
-    """(person id, need position) -> (when, from, until), parsed before anything is written."""
+    """(person id, need position) -> (when, from, until), parsed before anything is written (relative to the day
+    the need was recorded, when the file says it, else today)."""
     today = date.today()
     out = {}
     for line, record in records:
         for pos, need in enumerate(record.needs):
-            parsed = parse_when(need.when, today, source, line) if need.when else None
+            day = need.created.date() if need.created else today
+            parsed = parse_when(need.when, day, source, line) if need.when else None
             out[(record.id, pos)] = (need.when, parsed.start if parsed else None, parsed.end if parsed else None)
     return out
+
+
+def _as_stored(tables, records: list[PersonRecord], pk_of: dict[str, int | None]) -> set[str]:
+    """The ids of these stored people (whose record differs from the one they were last written with) that the
+    file gives as they are now: only links made since (`semnetz link`, someone's "via") made the difference, so
+    importing them changes nothing (an export imported into the network it came from)."""
+    if not records:
+        return set()
+    now = {r.id: r for r in recorded.records_of(tables, [pk_of[r.id] for r in records])}
+    same = set()
+    for record in records:
+        stored, given = now[record.id].to_dict(), record.to_dict()
+        links = {k.id: (k.relation, k.strength) for k in now[record.id].knows}
+        stored.pop("knows", None)
+        given.pop("knows", None)
+        if stored == given and all(links.get(k.id) == (k.relation, k.strength) for k in record.knows):
+            same.add(record.id)
+    return same
 
 
 def _write_links(tables, records: list[PersonRecord], pk_of: dict[str, int | None]) -> set[int]:

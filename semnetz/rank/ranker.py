@@ -121,7 +121,8 @@ class Ranker:
             ids = self._prescore(ids, query_vectors, max(MIN_ITEMS_FETCHED, k * ITEMS_PER_PERSON))
         owners_of_rows = view.owners_of(ids)
         lexical = [self.lexical.search(q, LEXICAL_CANDIDATES) if self.lexical else {} for q in word_texts]
-        services = self.bridge.services_for(query_vectors, part_vectors) if self.bridge else [[] for _ in queries]
+        services = self.bridge.services_for(query_vectors, part_vectors, word_texts) if self.bridge \
+            else [[] for _ in queries]
         candidates = []
         for q, (row, lex) in enumerate(zip(owners_of_rows, lexical)):
             found = set(row[row >= 0].tolist())

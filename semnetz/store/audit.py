@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 import time
 from datetime import datetime
 from pathlib import Path
@@ -96,6 +97,10 @@ def personal_needles(name: str, aliases: list[str], contact: dict[str, str]) -> 
     folded_name = fold(name)
     words = [w for w in folded_name.split() if len(w) >= _MIN_NAME_WORD_CHARS and w not in _TITLES]
     values = [folded_name, *words, *(fold(a) for a in aliases), *(fold(v) for v in contact.values())]
+    if contact.get("phone"):  # stored normalised ("+49 171 1234567"), searched for as people write it
+        from ..phones import phone_forms
+
+        values += [fold(form) for form in phone_forms(contact["phone"])]
     return sorted({v for v in values if v}, key=len, reverse=True)
 
 
@@ -130,18 +135,22 @@ class SearchSpool:
         self.path = home / directory
         self._pending: list[tuple[str, str, dict]] = []
         self._first_at = 0.0
+        self._lock = threading.Lock()  # searches of a server's threads add here at once
 
     def add(self, action: str, details: list[dict]) -> None:
-        if not self._pending:
-            self._first_at = time.monotonic()
         at = datetime.now().isoformat()
-        self._pending.extend((at, action, d) for d in details)
-        if len(self._pending) >= SPOOL_FLUSH_ENTRIES or time.monotonic() - self._first_at > SPOOL_FLUSH_S:
+        with self._lock:
+            if not self._pending:
+                self._first_at = time.monotonic()
+            self._pending.extend((at, action, d) for d in details)
+            due = len(self._pending) >= SPOOL_FLUSH_ENTRIES or time.monotonic() - self._first_at > SPOOL_FLUSH_S
+        if due:
             self.flush()
 
     def flush(self) -> None:
         """Write what waits as one new file (complete before it is visible: written, then renamed)."""
-        pending, self._pending = self._pending, []
+        with self._lock:
+            pending, self._pending = self._pending, []
         if not pending:
             return
         private_dir(self.path)

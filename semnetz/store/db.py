@@ -8,6 +8,9 @@ keeps a connection open for longer than one operation:
   minutes between two short sessions.
 - ``Store.read()`` opens the file read-only (many readers at once); while a writer holds it, it waits.
 
+Within one process (a server answering requests in threads) one thread at a time uses the store: the write lock
+is re-entrant per process and a session's connection is the Store's, so another thread waits for the session.
+
 Searches never come here: they read the published view (index/view.py).
 """
 
@@ -18,6 +21,7 @@ import json
 import os
 import shutil
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -140,16 +144,28 @@ class Store:
         self.lock = WriteLock(self.home / WRITE_LOCK_FILENAME)
         self._conn = None
         self._writable = False
+        self._threads = threading.RLock()  # one thread of this process at a time (see the module doc)
 
     # ---- sessions ----
     @contextmanager
-    def locked(self, what: str):
-        """The write lock alone (writers queue here)."""
-        self.lock.acquire(what)
+    def _one_thread(self):
+        if not self._threads.acquire(timeout=LOCK_WAIT_S):
+            raise StoreBusyError(f"another thread of this process is using the network; gave up after "
+                                 f"{LOCK_WAIT_S:.0f} s")
         try:
             yield
         finally:
-            self.lock.release()
+            self._threads.release()
+
+    @contextmanager
+    def locked(self, what: str):
+        """The write lock alone (writers queue here)."""
+        with self._one_thread():
+            self.lock.acquire(what)
+            try:
+                yield
+            finally:
+                self.lock.release()
 
     @contextmanager
     def write(self, what: str):
@@ -177,6 +193,11 @@ class Store:
     @contextmanager
     def read(self):
         """A read-only connection (or the open read-write one)."""
+        with self._one_thread(), self._read() as tables:
+            yield tables
+
+    @contextmanager
+    def _read(self):
         if self._conn is not None:
             yield Tables(self._conn)
             return

@@ -100,3 +100,33 @@ class LinkTable:
                 result = self.conn.execute(f"SELECT {columns} FROM edges {only} ORDER BY from_pk, to_pk").fetchnumpy()
         return (np.asarray(result["from_pk"], np.int64), np.asarray(result["to_pk"], np.int64),
                 np.asarray(result["s"], np.float64), [str(r) for r in result["r"]])
+
+    def direct_contacts(self, limit: int, exclude: int | None = None) -> tuple[list[int], int]:
+        """The user's direct contacts (people recorded without "via"), the best connected first (most links, then
+        the oldest), at most `limit` of them; and how many there are in all. `exclude`: a pk left out (the
+        person "me")."""
+        skip = "" if exclude is None else f"AND p.pk <> {int(exclude)}"
+        total = self.conn.execute(f"SELECT count(*) FROM people p WHERE p.via IS NULL {skip}").fetchone()[0]
+        if total <= limit:  # all of them: no ordering by links needed
+            rows = self.conn.execute(f"SELECT p.pk FROM people p WHERE p.via IS NULL {skip} ORDER BY p.pk").fetchall()
+        else:
+            rows = self.conn.execute(
+                f"""WITH degree AS (SELECT pk, count(*) AS n FROM (SELECT from_pk AS pk FROM edges
+                                                                   UNION ALL SELECT to_pk FROM edges) GROUP BY pk)
+                    SELECT p.pk FROM people p LEFT JOIN degree d ON d.pk = p.pk WHERE p.via IS NULL {skip}
+                    ORDER BY coalesce(d.n, 0) DESC, p.pk LIMIT {int(limit)}""").fetchall()
+        return [r[0] for r in rows], total
+
+    def degrees(self, pks: list[int]) -> dict[int, int]:
+        """How many links each of these people has (either direction); people without links are left out."""
+        if not len(pks):
+            return {}
+        import pyarrow as pa
+
+        with registered(self.conn, "_pks", {"pk": pa.array(np.asarray(pks, dtype=np.int32))}):
+            rows = self.conn.execute(
+                """SELECT pk, count(*) FROM (SELECT from_pk AS pk FROM edges WHERE from_pk IN (SELECT pk FROM _pks)
+                                             UNION ALL
+                                             SELECT to_pk AS pk FROM edges WHERE to_pk IN (SELECT pk FROM _pks))
+                   GROUP BY pk""").fetchall()
+        return {int(pk): int(n) for pk, n in rows}

@@ -106,6 +106,12 @@ def m003_view_journal(conn):
     )
 
 
+@migration
+def m004_people_uid(conn):
+    # The UID of the address-book card (vCard) a person came from: a re-import of the same export finds them.
+    conn.execute("ALTER TABLE people ADD COLUMN uid VARCHAR")
+
+
 def _applied(conn) -> list[str]:
     try:
         return [row[0] for row in conn.execute("SELECT name FROM migrations").fetchall()]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from ..results import NeedRow
+from ..records import NEED_STATUSES  # noqa: F401 (the statuses a need can have, defined with the import format)
+from ..results import IntroRow, NeedRow
 
 from .people import int_list, registered
-
-NEED_STATUSES = ("open", "matched", "fulfilled", "expired")
 
 
 class NeedTable:
@@ -88,12 +87,75 @@ class NeedTable:
             ["helped" if helped else "not_helped", datetime.now(), need_id, person_pk],
         )
 
+    def intros(self, need_ids: list[int] | None = None) -> list[IntroRow]:
+        """Introductions recorded (for these needs), in the order they were made."""
+        where = ""
+        if need_ids is not None:
+            if not need_ids:
+                return []
+            where = f"WHERE x.need_item_id IN {int_list(need_ids)} "
+        rows = self.conn.execute(
+            "SELECT x.need_item_id, p.id, p.name, x.status FROM intros x JOIN people p ON p.pk = x.person_pk "
+            + where + "ORDER BY x.intro_id").fetchall()
+        return [IntroRow(*r) for r in rows]
+
     def whens(self, item_ids: list[int]) -> dict[int, str | None]:
         """need id -> its when as written."""
         if not item_ids:
             return {}
         return dict(self.conn.execute(
             f"SELECT item_id, when_text FROM needs WHERE item_id IN {int_list(item_ids)}").fetchall())
+
+    # ---- the state of needs as an export writes it and an import restores it ----
+    def states(self, item_ids: list[int]) -> dict[int, tuple[str, datetime]]:
+        """need id -> (status, when it was recorded)."""
+        if not item_ids:
+            return {}
+        rows = self.conn.execute(
+            f"SELECT item_id, status, created_at FROM needs WHERE item_id IN {int_list(item_ids)}").fetchall()
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def intros_of(self, item_ids: list[int]) -> dict[int, list[tuple[str, int, str, datetime, datetime]]]:
+        """need id -> its introductions as (person id, person pk, status, created_at, updated_at), oldest first."""
+        if not item_ids:
+            return {}
+        rows = self.conn.execute(
+            "SELECT x.need_item_id, p.id, x.person_pk, x.status, x.created_at, x.updated_at FROM intros x "
+            f"JOIN people p ON p.pk = x.person_pk WHERE x.need_item_id IN {int_list(item_ids)} "
+            "ORDER BY x.need_item_id, x.created_at, x.intro_id").fetchall()
+        out: dict[int, list] = {}
+        for need_id, *rest in rows:
+            out.setdefault(need_id, []).append(tuple(rest))
+        return out
+
+    def restore(self, needs: list[tuple], intros: list[tuple]) -> None:
+        """Set what became of needs, in bulk: needs as (item_id, status or None, created_at or None: left as it
+        is); intros as (need_item_id, person_pk, status, created_at, updated_at), each replacing the introduction
+        of that person for that need (others stay)."""
+        import pyarrow as pa
+
+        if needs:
+            ids, statuses, created = zip(*needs)
+            with registered(self.conn, "_need_states", {
+                "item_id": pa.array(ids, pa.int64()), "status": pa.array(statuses, pa.string()),
+                "created_at": pa.array(created, pa.timestamp("us")),
+            }):
+                self.conn.execute(
+                    """UPDATE needs SET status = coalesce(b.status, needs.status),
+                              created_at = coalesce(b.created_at, needs.created_at)
+                       FROM _need_states b WHERE needs.item_id = b.item_id""")
+        if intros:
+            need_ids, pks, statuses, created, updated = zip(*intros)
+            with registered(self.conn, "_intro_states", {
+                "need_item_id": pa.array(need_ids, pa.int64()), "person_pk": pa.array(pks, pa.int32()),
+                "status": pa.array(statuses, pa.string()), "created_at": pa.array(created, pa.timestamp("us")),
+                "updated_at": pa.array(updated, pa.timestamp("us")), "row": pa.array(range(len(intros)), pa.int64()),
+            }):
+                self.conn.execute("DELETE FROM intros USING _intro_states b "
+                                  "WHERE intros.need_item_id = b.need_item_id AND intros.person_pk = b.person_pk")
+                self.conn.execute(
+                    "INSERT INTO intros SELECT nextval('intro_seq'), need_item_id, person_pk, status, created_at, "
+                    "updated_at FROM (SELECT * FROM _intro_states ORDER BY row)")
 
     def remove_person(self, pk: int, need_ids: list[int]) -> None:
         self.conn.execute("DELETE FROM intros WHERE person_pk = ?", [pk])

@@ -9,6 +9,8 @@ from datetime import datetime
 
 import numpy as np
 
+PHONE_TAIL = 7  # digits at the end of a phone number the store compares before the exact comparison
+
 # Pieces that describe what someone is or offers (searched for needs); a need is a piece of its own kind.
 OFFER_KINDS = ("about", "offer", "offer_part")
 
@@ -74,20 +76,29 @@ class PeopleTable:
         row = self.conn.execute("SELECT pk FROM people WHERE id = ?", [person_id]).fetchone()
         return row[0] if row else None
 
-    def same_names(self, names: list[str]) -> dict[str, list[tuple[str, str]]]:
-        """lower-cased name -> (id, record hash) of every stored person with that name, oldest first."""
-        if not names:
-            return {}
+    def identity_candidates(self, names: list[str], uids: list[str], emails: list[str],
+                            phone_tails: list[str]) -> list[tuple]:
+        """(id, lower-cased name, uid, phone, email, record hash) of every stored person who has one of these
+        names (case aside) or uids, an e-mail address one of these (case aside), or a phone number whose digits
+        end in one of these tails; oldest first. (The caller compares phone numbers exactly.)"""
+        if not (names or uids or emails or phone_tails):
+            return []
         import pyarrow as pa
 
-        with registered(self.conn, "_names", {"name": pa.array(names, pa.string())}):
-            rows = self.conn.execute(
-                "SELECT lower(name), id, record_hash FROM people "
-                "WHERE lower(name) IN (SELECT lower(name) FROM _names) ORDER BY pk").fetchall()
-        out: dict[str, list[tuple[str, str]]] = {}
-        for name, person_id, digest in rows:
-            out.setdefault(name, []).append((person_id, digest))
-        return out
+        with registered(self.conn, "_want_names", {"v": pa.array(names, pa.string())}), \
+                registered(self.conn, "_want_uids", {"v": pa.array(uids, pa.string())}), \
+                registered(self.conn, "_want_emails", {"v": pa.array(emails, pa.string())}), \
+                registered(self.conn, "_want_tails", {"v": pa.array(phone_tails, pa.string())}):
+            return self.conn.execute(
+                f"""WITH p AS (SELECT pk, id, name, uid, record_hash,
+                                      json_extract_string(contact, '$.phone') AS phone,
+                                      json_extract_string(contact, '$.email') AS email FROM people)
+                    SELECT id, lower(name), uid, phone, email, record_hash FROM p
+                    WHERE lower(name) IN (SELECT lower(v) FROM _want_names)
+                       OR uid IN (SELECT v FROM _want_uids)
+                       OR lower(trim(email)) IN (SELECT v FROM _want_emails)
+                       OR right(regexp_replace(phone, '[^0-9]', '', 'g'), {PHONE_TAIL}) IN (SELECT v FROM _want_tails)
+                    ORDER BY pk""").fetchall()
 
     def with_name(self, name: str) -> list[str]:
         """ids of the people called this (case aside), oldest first."""
@@ -97,6 +108,13 @@ class PeopleTable:
     def ids(self) -> set[str]:
         return {row[0] for row in self.conn.execute("SELECT id FROM people").fetchall()}
 
+    def id_map(self, pks: list[int] | None = None) -> dict[int, str]:
+        """pk -> id of these people (None: everyone), ordered by id."""
+        if pks is not None and not len(pks):
+            return {}
+        where = "" if pks is None else f" WHERE pk IN {int_list(pks)}"
+        return dict(self.conn.execute(f"SELECT pk, id FROM people{where} ORDER BY id").fetchall())
+
     def next_number(self) -> int:
         return self.conn.execute("SELECT count(*) FROM people").fetchone()[0] + 1
 
@@ -104,7 +122,7 @@ class PeopleTable:
         return self.rows([pk])[0]
 
     def rows(self, pks: list[int] | None = None) -> list[dict]:
-        sql = "SELECT pk, id, name, aliases, text, tags, contact, via FROM people"
+        sql = "SELECT pk, id, name, aliases, text, tags, contact, via, uid FROM people"
         if pks is not None:
             if not pks:
                 return []
@@ -129,28 +147,32 @@ class PeopleTable:
         return {r[0]: (r[1], r[2]) for r in rows}
 
     def upsert(self, rows: list[tuple]) -> dict[str, int]:
-        """Insert or update people in bulk; rows are (id, name, aliases, text, tags, contact, via, record_hash).
-        Returns id -> pk for all of them."""
+        """Insert or update people in bulk; rows are (id, name, aliases, text, tags, contact, via, record_hash)
+        and optionally uid. Returns id -> pk for all of them."""
         import pyarrow as pa
 
         if not rows:
             return {}
         now = datetime.now()
         cols = list(zip(*rows))
+        uids = cols[8] if len(cols) > 8 else [None] * len(rows)
         with registered(self.conn, "_people_batch", {
             "id": pa.array(cols[0], pa.string()), "name": pa.array(cols[1], pa.string()),
             "aliases": pa.array(cols[2], pa.list_(pa.string())), "text": pa.array(cols[3], pa.string()),
             "tags": pa.array(cols[4], pa.list_(pa.string())),
             "contact": pa.array([json.dumps(c, ensure_ascii=False) for c in cols[5]], pa.string()),
             "via": pa.array(cols[6], pa.string()), "record_hash": pa.array(cols[7], pa.string()),
+            "uid": pa.array(uids, pa.string()),
         }):
             self.conn.execute(
                 """UPDATE people SET name = b.name, aliases = b.aliases, text = b.text, tags = b.tags,
-                          contact = b.contact, via = b.via, record_hash = b.record_hash, updated_at = ?
+                          contact = b.contact, via = b.via, record_hash = b.record_hash, uid = b.uid, updated_at = ?
                    FROM _people_batch b WHERE people.id = b.id""", [now])
             self.conn.execute(
-                """INSERT INTO people SELECT nextval('person_pk_seq'), b.id, b.name, b.aliases, b.text, b.tags,
-                          b.contact, b.via, b.record_hash, ?, ?
+                """INSERT INTO people (pk, id, name, aliases, text, tags, contact, via, record_hash, created_at,
+                                      updated_at, uid)
+                   SELECT nextval('person_pk_seq'), b.id, b.name, b.aliases, b.text, b.tags, b.contact, b.via,
+                          b.record_hash, ?, ?, b.uid
                    FROM _people_batch b WHERE b.id NOT IN (SELECT id FROM people)""", [now, now])
             return dict(self.conn.execute("SELECT p.id, p.pk FROM people p JOIN _people_batch b USING (id)").fetchall())
 

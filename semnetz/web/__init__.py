@@ -1,0 +1,11 @@
+"""`semnetz serve`: a page for the phone and a JSON API, both only translating HTTP into calls of the library
+(semnetz.network.Network); nothing of ranking or storage is here.
+
+- app.py: the FastAPI application (create_app): the JSON API under /api and the server-rendered pages
+- access.py: who may ask (loopback, or a token by header, link or cookie) and where writes may come from
+- messages.py: the page's words, German and English
+- server.py: bind, warm up, print the link, run uvicorn (one process; library calls run in its thread pool)
+- templates/, static/: Jinja2 templates and the stylesheet (package data; nothing is loaded from elsewhere)
+
+Importing this package loads nothing: the CLI imports server.py only when `semnetz serve` runs.
+"""
