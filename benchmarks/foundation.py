@@ -52,7 +52,7 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve()
@@ -598,7 +598,7 @@ class Bench:
     def print_burst(self, out: dict) -> None:
         b = out["burst"]
         rows = [["solo CLI search (median of 3)", fmt(out["solo"]["median_s"], " s")],
-                [f"processes started at once", b["processes"]],
+                ["processes started at once", b["processes"]],
                 ["failures (exit code != 0)", b["failures"]],
                 ["total wall (all done)", fmt(b["total_wall_s"], " s")],
                 ["median wall per process", fmt(b["median_wall_s"], " s")],

@@ -1,7 +1,6 @@
 """`semnetz remove` leaves no byte of the person anywhere in the home: not in the DuckDB file (rewritten), its
 WAL, the index segments, the search spool or the lock file (fake encoder)."""
 
-import pytest
 
 from semnetz.config import VIEW_DIRNAME
 

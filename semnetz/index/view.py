@@ -24,7 +24,7 @@ from .names import MAX_PEOPLE_SHARING_NAME_WORD, NameHit
 from .segment import PIECE_KINDS, Segment
 from .services import BRIDGE_CANDIDATES
 from .checksum import DamagedIndex, sampling, verify
-from .vectors import EXACT_INDEX_TYPE, IdFilter, VectorIndex
+from .vectors import EXACT_INDEX_TYPE, IdFilter
 from .vocabulary import WordList, background_words
 
 MANIFEST = "manifest.json"

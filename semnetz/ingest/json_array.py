@@ -6,19 +6,18 @@ the line where it begins; one person may take at most as many characters as one 
 
 from __future__ import annotations
 
-import json
 import re
 
 from ..errors import InputError
 from ..records import MAX_LINE_CHARS, shown
-from .readers import _BadNumber, _DuplicateKey, _object, _parse_constant, _parse_int
+from .strict_json import decoder as strict_decoder, strictly
 
 _SPACE = re.compile(r"[ \t\n\r]*")
 
 
 def read_json_array(source: str, text: str) -> list[tuple[int, object]]:
     """(line where it begins, parsed value) for every element of the array the text holds."""
-    decoder = json.JSONDecoder(parse_int=_parse_int, parse_constant=_parse_constant, object_pairs_hook=_object)
+    decoder = strict_decoder()
     lines = _LineCounter(text)
     at = _SPACE.match(text).end()
     if text[at:at + 1] != "[":
@@ -52,19 +51,7 @@ def _end(source: str, text: str, at: int, lines, out: list) -> list:
 
 
 def _value(decoder, source: str, text: str, at: int, line: int):
-    try:
-        return decoder.raw_decode(text, at)
-    except json.JSONDecodeError as exc:
-        where = f"{exc.msg} column {exc.colno}" if exc.msg.endswith(" at") else f"{exc.msg} at column {exc.colno}"
-        raise InputError(f"not valid JSON ({where})", source, exc.lineno) from None
-    except RecursionError:
-        raise InputError("not valid JSON for a person (nested too deeply)", source, line) from None
-    except _BadNumber as exc:
-        raise InputError(f"not valid JSON for a person ({exc})", source, line) from None
-    except _DuplicateKey as exc:
-        raise InputError(f"field '{shown(exc.args[0])}' appears twice in one object", source, line) from None
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise InputError(f"not valid JSON ({shown(exc, 120)})", source, line) from None
+    return strictly(lambda: decoder.raw_decode(text, at), source, line, decode_line=True)
 
 
 class _LineCounter:

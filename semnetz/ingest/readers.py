@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
-from ..records import (MAX_FILE_BYTES, MAX_LINE_CHARS, MAX_NUMBER_DIGITS, PersonRecord, person_from_dict,
-                       shown)
+from ..records import MAX_FILE_BYTES, MAX_LINE_CHARS, PersonRecord, person_from_dict, shown
+from .strict_json import DECODER_OPTIONS, strictly
 
 # CSV columns; list columns hold several values separated by ';'.
 CSV_LIST_COLUMNS = ("aliases", "offers", "needs", "tags")
@@ -111,53 +111,11 @@ def _check_line_lengths(source: str, text: str) -> None:
             raise InputError(f"line is too long ({len(line):,} characters; at most {MAX_LINE_CHARS:,})", source, number)
 
 
-class _BadNumber(Exception):
-    pass
-
-
-class _DuplicateKey(Exception):
-    pass
-
-
-def _parse_int(digits: str) -> int:
-    if len(digits.lstrip("-")) > MAX_NUMBER_DIGITS:
-        raise _BadNumber(f"a number of {len(digits.lstrip('-')):,} digits (at most {MAX_NUMBER_DIGITS})")
-    return int(digits)
-
-
-def _parse_constant(name: str):
-    raise _BadNumber(f"{name} is not a JSON number")
-
-
-def _object(pairs: list[tuple[str, object]]) -> dict:
-    out = dict(pairs)
-    if len(out) != len(pairs):
-        seen = set()
-        for key, _ in pairs:
-            if key in seen:
-                raise _DuplicateKey(key)
-            seen.add(key)
-    return out
-
-
 def parse_json_line(source: str, number: int, line: str) -> object:
-    """One JSON value, strictly (no NaN/Infinity, no key twice in an object, numbers of sane length), or
-    InputError naming source and line."""
-    try:
-        return json.loads(line, parse_int=_parse_int, parse_constant=_parse_constant, object_pairs_hook=_object)
-    except json.JSONDecodeError as exc:
-        at = f"{exc.msg} column {exc.colno}" if exc.msg.endswith(" at") else f"{exc.msg} at column {exc.colno}"
-        hint = " (a lone carriage return \\r ends lines in this file: save it with \\n line ends)" \
-            if "\r" in line.rstrip("\r") else ""
-        raise InputError(f"not valid JSON ({at}){hint}", source, number) from None
-    except RecursionError:
-        raise InputError("not valid JSON for a person (nested too deeply)", source, number) from None
-    except _BadNumber as exc:
-        raise InputError(f"not valid JSON for a person ({exc})", source, number) from None
-    except _DuplicateKey as exc:
-        raise InputError(f"field '{shown(exc.args[0])}' appears twice in one object", source, number) from None
-    except (ValueError, TypeError, OverflowError) as exc:
-        raise InputError(f"not valid JSON ({shown(exc, 120)})", source, number) from None
+    """One JSON value, strictly (see strict_json), or InputError naming source and line."""
+    hint = " (a lone carriage return \\r ends lines in this file: save it with \\n line ends)" \
+        if "\r" in line.rstrip("\r") else ""
+    return strictly(lambda: json.loads(line, **DECODER_OPTIONS), source, number, hint)
 
 
 def read_jsonl_objects(source: str, text: str) -> list[tuple[int, object]]:
