@@ -8,9 +8,9 @@ A real `semnetz serve` runs as its own process (loopback, the network's own mode
 of this process, each with its own HTTP connection (httpx). Three phases:
 
 1. one client alone: --single searches, one after another (p50, p99);
-2. --clients clients at once, like people at their phones: each search is followed by a pause drawn from an
-   exponential distribution with mean --think seconds; one of the clients adds a new person (POST /api/people)
-   instead of searching, --adds times;
+2. --clients clients at once, like people at their phones: each starts after, and follows each request with, a
+   pause drawn from an exponential distribution with mean --think seconds; one of the clients adds a new person
+   (POST /api/people) instead of searching, --adds times;
 3. the same clients without pauses (a closed loop: everyone asks again the moment the answer is there), which
    shows what the machine can serve at most and how latency grows beyond that.
 
@@ -129,6 +129,8 @@ def timed(client: httpx.Client, tally: Tally, kind: str, method: str, path: str,
 def searcher(url: str, queries: list[str], k: int, think: float, seed: int, tally: Tally) -> None:
     rng = random.Random(seed)
     with httpx.Client(base_url=url) as client:
+        if think:  # people do not all press "ask" in the same millisecond: each starts after a pause of its own
+            time.sleep(rng.expovariate(1 / think))
         for query in queries:
             timed(client, tally, "search", "GET", "/api/search", params={"q": query, "k": k})
             if think:
@@ -138,6 +140,8 @@ def searcher(url: str, queries: list[str], k: int, think: float, seed: int, tall
 def adder(url: str, people: list[dict], think: float, seed: int, tally: Tally) -> None:
     rng = random.Random(seed)
     with httpx.Client(base_url=url) as client:
+        if think:
+            time.sleep(rng.expovariate(1 / think))
         for person in people:
             timed(client, tally, "add", "POST", "/api/people", json=person)
             if think:
