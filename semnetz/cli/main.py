@@ -22,22 +22,14 @@ from ..limits import (DEFAULT_HOPS, DEFAULT_K, DEFAULT_PICTURE_PEOPLE, DEFAULT_P
 
 class SemnetzGroup(DefaultGroup):
     """Turns SemnetzError into one line on stderr and exit code 2 (no traceback); keeps the root help for the
-    next `semnetz --help` (see cli/__init__.py)."""
+    next `semnetz --help` (see cli/help_cache.py)."""
 
     def get_help(self, ctx):
         text = super().get_help(ctx)
         if ctx.parent is None:
-            from . import help_cache_path
+            from .help_cache import keep
 
-            path = help_cache_path()
-            if path is not None:
-                try:
-                    os.makedirs(os.path.dirname(path), exist_ok=True)
-                    with open(f"{path}.{os.getpid()}.tmp", "w", encoding="utf-8") as f:
-                        f.write(text + "\n")
-                    os.replace(f"{path}.{os.getpid()}.tmp", path)
-                except OSError:
-                    pass
+            keep(text)
         return text
 
     def resolve_command(self, ctx, args):
