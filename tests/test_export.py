@@ -4,6 +4,7 @@ network — through the CLI (fake encoder; one test with the real model)."""
 import errno
 import json
 import os
+import shutil
 
 import pytest
 
@@ -51,10 +52,20 @@ def state(run, home) -> dict:
     }
 
 
+@pytest.fixture(scope="module")
+def lived_in_once(tmp_path_factory):
+    """Where the used network below is kept once built: it takes a dozen writes, and every test gets a copy."""
+    return {"home": None, "dir": tmp_path_factory.mktemp("lived-in")}
+
+
 @pytest.fixture
-def lived_in(run, tmp_path, semnetz_home):
+def lived_in(run, tmp_path, semnetz_home, lived_in_once):
     """A network that has been used: links made by hand, your own need, introductions and their outcomes."""
-    ok(run("import", write_jsonl(tmp_path / "net.jsonl", NETWORK)))
+    people = write_jsonl(tmp_path / "net.jsonl", NETWORK)
+    if lived_in_once["home"] is not None:
+        shutil.copytree(lived_in_once["home"], semnetz_home)  # modes kept: the home 0700, its files 0600
+        return semnetz_home
+    ok(run("import", people))
     ok(run("link", "d1", "c1", "--relation", "Nachbar", "--strength", "0.7"))
     ok(run("link", "f1", "a1"))
     ok(run("need", "add", "--by", "me", "Babysitter für Samstagabend", "--when", "nächste Woche"))
@@ -68,6 +79,8 @@ def lived_in(run, tmp_path, semnetz_home):
     ok(run("outcome", wohnung, "a1", "--not-helped"))
     babysitter = need_id(run, "me", "Babysitter für Samstagabend")
     ok(run("intro", babysitter, "a1"))
+    lived_in_once["home"] = lived_in_once["dir"] / "home"
+    shutil.copytree(semnetz_home, lived_in_once["home"])
     return semnetz_home
 
 

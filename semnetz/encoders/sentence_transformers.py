@@ -28,7 +28,8 @@ class SentenceTransformerEncoder(Encoder):
             raise SemnetzError(f"model '{name}' needs sentence-transformers: {INSTALL_HINT}") from None
         self._torch = torch
         try:
-            self._model = SentenceTransformer(path, device="cpu")
+            # local files only, also when the hub library was imported (and read its settings) before us
+            self._model = SentenceTransformer(path, device="cpu", local_files_only=True)
         except Exception as exc:  # the library raises many kinds for "not found offline"
             raise SemnetzError(
                 f"cannot load model '{name}' offline ({type(exc).__name__}): give a local model folder or a "
