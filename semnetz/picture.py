@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .errors import InputError, SemnetzError, UnknownPersonError
+from .files import write_private
 from .limits import DEFAULT_HOPS, DEFAULT_PICTURE_PEOPLE, MAX_HOPS, MAX_PICTURE_PEOPLE
 from .records import SELF_ID
 from .text import fold
@@ -415,21 +416,7 @@ def write(hood: Neighbourhood, path: str | os.PathLike) -> Path:
     """Draw the picture in the format the file name says and write it atomically (a temporary file beside it,
     then renamed), readable only by you (0600): it names people."""
     path = Path(path)
-    data = render(hood, format_of(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)  # mode 0600
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    write_private(path, [render(hood, format_of(path))], binary=True)
     return path
 
 

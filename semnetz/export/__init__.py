@@ -8,13 +8,12 @@ from __future__ import annotations
 import errno
 import os
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO
 
-from ..config import FILE_MODE
 from ..errors import SemnetzError
+from ..files import write_private
 from ..records import PersonRecord
 
 FORMATS = ("jsonl", "vcf")
@@ -45,49 +44,16 @@ def write(target: str | os.PathLike | IO[str], people: Iterable[PersonRecord], f
 
 
 def _write_file(path: Path, texts: Iterator[str]) -> None:
-    """Every text into a new private file beside `path`, made durable, then renamed over it; on any error the
-    temporary file goes and `path` is as it was."""
+    """Every text into `path`, whole or not at all (see files.write_private)."""
     if path.is_dir():
         raise SemnetzError(f"cannot write {path}: it is a folder; give a file name")
     try:
-        fd, tmp = tempfile.mkstemp(dir=path.parent if str(path.parent) else ".", prefix=f".{path.name}.",
-                                   suffix=".tmp")
+        write_private(path, texts)
     except OSError as exc:
         raise _cannot_write(path, exc) from None
-    try:
-        os.fchmod(fd, FILE_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as f:
-            for text in texts:
-                f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException as exc:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise _cannot_write(path, exc) from None
-        raise
-    _sync_dir(path.parent)
 
 
 def _cannot_write(path: Path, exc: OSError) -> SemnetzError:
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         return SemnetzError(f"cannot write {path}: no space left on the disk; nothing was written")
     return SemnetzError(f"cannot write {path}: {exc.strerror or exc}; nothing was written")
-
-
-def _sync_dir(directory: Path) -> None:
-    """The rename itself made durable (best effort: not every system can open a folder)."""
-    try:
-        fd = os.open(directory if str(directory) else ".", os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

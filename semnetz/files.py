@@ -1,0 +1,46 @@
+"""Files that name people, written whole or not at all: a private temporary file beside the target (0600), made
+durable, then renamed over it; on any error the temporary file goes and the target is as it was."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from pathlib import Path
+
+from .config import FILE_MODE
+
+
+def write_private(path: Path, chunks: Iterable[str] | Iterable[bytes], binary: bool = False) -> None:
+    """Every chunk into `path`, atomically and readable only by you; OSError as the system raised it."""
+    folder = path.parent if str(path.parent) else Path(".")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        os.fchmod(fd, FILE_MODE)
+        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as f:
+            for chunk in chunks:
+                f.write(chunk)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    _sync_dir(folder)
+
+
+def _sync_dir(directory: Path) -> None:
+    """The rename itself made durable (best effort: not every system can open a folder)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
