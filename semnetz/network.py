@@ -37,14 +37,14 @@ from .ingest import readers, writer
 from .limits import DEFAULT_HOPS, DEFAULT_K, DEFAULT_PICTURE_PEOPLE, DEFAULT_PROPOSALS
 from .rank import matching
 from .rank.search import Searcher
-from .records import SELF_ID, PersonEdit, PersonRecord, person_from_dict
+from .records import SELF_ID, PersonEdit, PersonRecord, clean_text, person_from_dict
 from .results import ImportReport, IntroRow, NeedRow, Proposal, SearchResult
 from .store import Store, StoreBusyError
 from .store.audit import SearchSpool
 from .store.links import Link
 from .store.needs import NEED_STATUSES
 from .store import recorded
-from .when import parse_when
+from .when import not_past, parse_when
 
 ENCODE_BATCH = 4096  # texts per encoder call when importing (the progress bar moves per call)
 REINDEX_CHUNK = 20_000  # pieces re-embedded and committed at a time
@@ -362,6 +362,28 @@ class Network:
         with self.store.read() as tables:
             return tables.people.with_name(name)
 
+    def namesakes(self, person_id: str) -> list[str]:
+        """ids of the others with this person's name, oldest first: what every front door says after adding
+        someone ("there is also a Kurt Meier: p0001"), since adding never merges people by name."""
+        with self.store.read() as tables:
+            name = self._record(tables, person_id).name
+            return [i for i in tables.people.with_name(name) if i != person_id]
+
+    def reach(self, found: list) -> list:
+        """Fill in how to reach each of these matches or proposals (their .reach: whom to contact, the person or
+        the one who introduces them, with that one's phone and e-mail) from the search index; returns them."""
+        from .results import Reach
+
+        view = self.view() if found else None
+        known = {item.steps[0].id: view.contact(item.steps[0].pk) for item in found
+                 if item.steps and item.steps[0].pk >= 0 and view.is_live([item.steps[0].pk])[0]}
+        missing = [item.steps[0].id for item in found if item.steps and known.get(item.steps[0].id) is None]
+        known.update(self.contacts(missing) if missing else {})  # an index written before it kept them
+        for item in found:
+            if item.steps:
+                item.reach = Reach(item.steps, known.get(item.steps[0].id) or {})
+        return found
+
     # ---- searching ----
     def search(self, query: str, k: int = DEFAULT_K, include_all: bool = False, hops: int = DEFAULT_HOPS,
                when: str | None = None, tags: list[str] | None = None, mode: str = "hybrid") -> SearchResult:
@@ -379,6 +401,10 @@ class Network:
         it down. ``mode``: "hybrid" (everything, the default), "dense" (vectors only) or "lexical" (BM25 only),
         for comparisons. See README, "What a score means".
         """
+        if not queries or any(not clean_text(q.encode("utf-8", "replace").decode("utf-8")) for q in queries):
+            raise InputError('say what you need, e.g. "brauche Handwerker"', key="empty_query")
+        if when:
+            not_past(when)
         results = self._repaired(lambda: self._searcher(mode).search_batch(
             queries, k=k, include_all=include_all, hops=hops, when=when, tags=tags, mode=mode))
         self.spool.add("search", [{"q": r.query, "ids": [m.id for m in r.matches]} for r in results])
@@ -451,12 +477,15 @@ class Network:
 
     # ---- needs and introductions ----
     def add_need(self, person_id: str, text: str, when: str | None = None) -> int:
-        """Add a need to a person; returns its need id."""
+        """Add a need to a person; returns its need id. A when that is over ("gestern") is an error."""
         text = text.strip()
+        if not person_id:
+            raise InputError("say whose need it is (a person's id, or 'me')", key="need_without_person")
         if not text:
-            raise InputError("the need is empty: say what is needed")
+            raise InputError("the need is empty: say what is needed", key="need_empty")
         if when:
             parse_when(when)  # a clear error before anything is written
+            not_past(when)
         if person_id == SELF_ID and SELF_ID not in self._ids():
             # the user's own needs belong to a person "me", who offers nothing and so is never found in a search
             self.import_records([(None, PersonRecord(name=SELF_ID, id=SELF_ID))], source="need add", action="add")
@@ -467,35 +496,45 @@ class Network:
             rows = tables.needs.rows(person_pk=self._pk(tables, person_id))
         return max(n.need_id for n in rows if n.text == text)
 
-    def needs(self, status: str | None = None) -> list[NeedRow]:
-        """Needs, soonest first; past their date they are 'expired'."""
+    def needs(self, status: str | None = None, read_only: bool = False) -> list[NeedRow]:
+        """Needs, soonest first; past their date they are 'expired' (and recorded so). read_only (a page view, a
+        GET): no write lock and nothing written; a need past its date is still shown as expired."""
         if status is not None and status not in NEED_STATUSES:
-            raise InputError(f"unknown status '{status}' (one of: {', '.join(NEED_STATUSES)})")
+            raise InputError(f"unknown status '{status}' (one of: {', '.join(NEED_STATUSES)})",
+                             key="unknown_status", status=status)
+        if read_only:
+            with self.store.read() as tables:
+                return _expired_as_of(tables.needs.rows(), date.today(), status)
         with self._writing("needs") as tables:
             tables.needs.expire(date.today())
             return tables.needs.rows(status=status)
 
     def match(self, person_id: str | None = None, k: int = DEFAULT_PROPOSALS,
-              include_all: bool = False) -> list[Proposal]:
+              include_all: bool = False, read_only: bool = False) -> list[Proposal]:
         """Proposed introductions: for every open need the people who fit it, or for one person the needs their
-        offers could meet. Every proposal is written to the audit log."""
-        return self._repaired(lambda: self._match(person_id, k, include_all))
+        offers could meet. Every proposal is written to the audit log, unless read_only (a page view, a GET):
+        then nothing is written and no write lock is taken (needs past their date are left out all the same)."""
+        return self._repaired(lambda: self._match(person_id, k, include_all, read_only))
 
-    def _match(self, person_id: str | None, k: int, include_all: bool) -> list[Proposal]:
+    def _match(self, person_id: str | None, k: int, include_all: bool, read_only: bool = False) -> list[Proposal]:
         searcher = self._searcher()
-        with self._writing("match") as tables:
-            tables.needs.expire(date.today())
-            needs = tables.needs.rows(status="open")
+        with (self.store.read() if read_only else self._writing("match")) as tables:
+            if read_only:
+                needs = _expired_as_of(tables.needs.rows(status="open"), date.today(), "open")
+            else:
+                tables.needs.expire(date.today())
+                needs = tables.needs.rows(status="open")
             vectors = tables.people.vectors_of([n.need_id for n in needs])
             if person_id is None:
                 proposals = matching.propose(searcher, needs, vectors, k=k, include_all=include_all)
             else:
                 pk = self._pk(tables, person_id)
                 proposals = matching.needs_for_person(searcher, pk, needs, vectors, k=k, include_all=include_all)
-            with tables.transaction():
-                tables.audit.log_many("proposal", [
-                    {"need_id": p.need.need_id, "needs": p.need.person_id, "offers": p.person_id,
-                     "score": round(p.score, 3)} for p in proposals])
+            if not read_only:
+                with tables.transaction():
+                    tables.audit.log_many("proposal", [
+                        {"need_id": p.need.need_id, "needs": p.need.person_id, "offers": p.person_id,
+                         "score": round(p.score, 3)} for p in proposals])
         return proposals
 
     def intro(self, need_id: int, person_id: str) -> NeedRow:
@@ -533,10 +572,11 @@ class Network:
     def _need_and_person(self, tables, need_id: int, person_id: str) -> tuple[NeedRow, int]:
         rows = tables.needs.rows(need_ids=[need_id])
         if not rows:
-            raise InputError(f"no need with id {need_id} (see 'semnetz needs')")
+            raise InputError(f"no need with id {need_id} (see 'semnetz needs')", key="unknown_need", need_id=need_id)
         pk = self._pk(tables, person_id)
         if pk == rows[0].person_pk:
-            raise InputError(f"{person_id} is the one with this need; introduce someone else")
+            raise InputError(f"{person_id} is the one with this need; introduce someone else", key="intro_self",
+                             id=person_id)
         return rows[0], pk
 
     # ---- maintenance ----
@@ -609,6 +649,18 @@ class Network:
             "dim": int(view.manifest["dim"]),
             "last_reindex": last_reindex,
         }
+
+
+def _expired_as_of(rows: list[NeedRow], today: date, status: str | None) -> list[NeedRow]:
+    """Needs as a write would leave them today (open or matched needs past their date are expired), with the
+    given status only; for a reader, which changes nothing."""
+    out = []
+    for row in rows:
+        if row.status in ("open", "matched") and row.due_until is not None and row.due_until < today:
+            row = dataclasses.replace(row, status="expired")
+        if status is None or row.status == status:
+            out.append(row)
+    return out
 
 
 class _NoEncoder:

@@ -145,6 +145,13 @@ class PersonRecord:
         return content_hash(json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False))
 
 
+def _field(what: str) -> str:
+    """The field an error is about, for a front door that names it in its own words ("each entry of 'offers'" ->
+    "offers", "contact 'phone'" -> "phone")."""
+    found = re.search(r"'([^']+)'", what)
+    return found.group(1) if found else what
+
+
 def _string(value, what: str, source, line, limit: int = MAX_FIELD_CHARS, controls: bool = False,
             one_line: bool = False) -> str:
     """A string field: valid Unicode (no lone surrogates), NFC, control characters taken out unless `controls`
@@ -152,7 +159,8 @@ def _string(value, what: str, source, line, limit: int = MAX_FIELD_CHARS, contro
     if not isinstance(value, str):
         raise InputError(f"{what} must be a string, got {type(value).__name__}", source, line)
     if len(value) > 4 * limit:  # refused before any work that grows with it
-        raise InputError(f"{what} is too long ({len(value):,} characters; at most {limit:,})", source, line)
+        raise InputError(f"{what} is too long ({len(value):,} characters; at most {limit:,})", source, line,
+                         key="too_long", field=_field(what), chars=len(value), limit=limit)
     if not value.isascii():
         try:
             value.encode("utf-8")
@@ -161,13 +169,15 @@ def _string(value, what: str, source, line, limit: int = MAX_FIELD_CHARS, contro
                              "(a lone surrogate), which is not text", source, line) from None
     value = clean_text(value, controls=controls, one_line=one_line)
     if len(value) > limit:
-        raise InputError(f"{what} is too long ({len(value):,} characters; at most {limit:,})", source, line)
+        raise InputError(f"{what} is too long ({len(value):,} characters; at most {limit:,})", source, line,
+                         key="too_long", field=_field(what), chars=len(value), limit=limit)
     return value
 
 
 def _entries(value, what: str, source, line) -> None:
     if len(value) > MAX_ENTRIES:
-        raise InputError(f"{what} has {len(value):,} entries (at most {MAX_ENTRIES})", source, line)
+        raise InputError(f"{what} has {len(value):,} entries (at most {MAX_ENTRIES})", source, line,
+                         key="too_many_entries", field=_field(what), entries=len(value), limit=MAX_ENTRIES)
 
 
 def _string_list(value, what: str, source, line, limit: int = MAX_FIELD_CHARS, controls: bool = False) -> list[str]:
@@ -337,10 +347,10 @@ def _person_from_dict(data, source, line) -> PersonRecord:
     if unknown:
         raise InputError(f"unknown field '{shown(unknown[0])}' (allowed: {', '.join(PERSON_FIELDS)})", source, line)
     if "name" not in data or data["name"] is None:
-        raise InputError("missing 'name'", source, line)
+        raise InputError("missing 'name'", source, line, key="name_missing")
     name = _string(data["name"], "'name'", source, line)
     if not name:
-        raise InputError("'name' is empty", source, line)
+        raise InputError("'name' is empty", source, line, key="name_missing")
     person_id = data.get("id")
     if person_id is not None:
         if isinstance(person_id, int) and not isinstance(person_id, bool):
@@ -369,15 +379,17 @@ def _person_from_dict(data, source, line) -> PersonRecord:
     if not text and not offers and not record.contact and person_id != SELF_ID:
         # someone from the phone's contacts may be only a name and a number: found by name, reached, an introducer
         raise InputError("a person needs 'text' or 'offers' (what they do or offer) or a 'contact' (how to reach "
-                         "them)", source, line)
+                         "them)", source, line, key="person_empty")
     pieces = record.searchable_pieces()
     if len(pieces) > MAX_PIECES:
         raise InputError(f"too many searchable pieces ({len(pieces):,} clauses, offers and needs; at most "
-                         f"{MAX_PIECES:,}): shorten 'text' or 'offers'", source, line)
+                         f"{MAX_PIECES:,}): shorten 'text' or 'offers'", source, line,
+                         key="too_many_pieces", pieces=len(pieces), limit=MAX_PIECES)
     longest = max((len(text) for _, _, text in pieces), default=0)
     if longest > MAX_PIECE_CHARS:
         raise InputError(f"'text' has a sentence of {longest:,} characters without a break (at most "
-                         f"{MAX_PIECE_CHARS:,}): break it up with '.', ',' or a new line", source, line)
+                         f"{MAX_PIECE_CHARS:,}): break it up with '.', ',' or a new line", source, line,
+                         key="sentence_too_long", chars=longest, limit=MAX_PIECE_CHARS)
     return record
 
 
@@ -459,5 +471,6 @@ class PersonEdit:
         if given:  # "" clears the field
             changes["contact"] = {k: v for k, v in {**current.contact, **given}.items() if v}
         if not changes:
-            raise InputError("nothing to change: give at least one option (see 'semnetz edit --help')")
+            raise InputError("nothing to change: give at least one option (see 'semnetz edit --help')",
+                             key="nothing_to_change")
         return changes

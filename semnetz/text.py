@@ -14,14 +14,30 @@ def split_sentences(text: str) -> list[str]:
     return [p for p in pieces if len(p) >= _MIN_PIECE_CHARS]
 
 
-# Clauses: split at ", ", " – ", "(…)", ": " — a short clause ("selbstständiger Elektriker") matches a need far
-# better than the long sentence it sits in ("Leons Papa, selbstständiger Elektriker, kommt …").
-_CLAUSE_BREAK = re.compile(r",\s+|\s+[–—-]\s+|\s*\(|\)\s*|:\s+|;\s*")
+# Clauses: split at ", ", " – ", ": ", "; " — a short clause ("selbstständiger Elektriker") matches a need far
+# better than the long sentence it sits in ("Leons Papa, selbstständiger Elektriker, kommt …"). What stands in
+# brackets stays with its clause ("Fotografin (Hochzeiten, Familien, Neugeborene)"), which is also a piece without
+# them ("Fotografin"): a fragment of a list in brackets ("Familien") says nothing by itself, and is no why to show.
+_CLAUSE_BREAK = re.compile(r",\s+|\s+[–—-]\s+|:\s+|;\s*")
+_BRACKETED = re.compile(r"\([^()]*\)?")
 
 
 def split_clauses(sentence: str) -> list[str]:
-    clauses = (c.strip(" .!?\t") for c in _CLAUSE_BREAK.split(sentence))
-    return [c for c in clauses if len(c) >= _MIN_PIECE_CHARS]
+    clauses, start, depth, at = [], 0, 0, 0
+    for match in _CLAUSE_BREAK.finditer(sentence):
+        for ch in sentence[at:match.start()]:
+            depth += 1 if ch == "(" else -1 if ch == ")" and depth > 0 else 0
+        at = match.start()
+        if depth == 0:
+            clauses.append(sentence[start:match.start()])
+            start = match.end()
+    clauses.append(sentence[start:])
+    out = []
+    for clause in clauses:
+        bare = " ".join(_BRACKETED.sub(" ", clause).split()) if "(" in clause else None
+        out += [bare, clause] if bare and bare != clause.strip() else [clause]
+    out = (c.strip(" .!?\t") for c in out)
+    return list(dict.fromkeys(c for c in out if len(c) >= _MIN_PIECE_CHARS))
 
 
 def content_hash(*parts: str) -> str:

@@ -363,11 +363,11 @@ def parse_when(text: str, today: date | None = None, source: str | None = None, 
     raw = text.strip()
     norm = " ".join(raw.lower().replace(",", " ").split())
     if not norm:
-        raise InputError("empty time expression", source, line)
+        raise InputError("empty time expression", source, line, key="when_empty")
     if _SCHOOL_HOLIDAYS.search(norm):
         raise InputError(f"cannot understand the time '{raw}': school holidays depend on the federal state "
                          f"(Bundesland); give the dates instead, e.g. 'bis 10.04.' or 'vom 30.03. bis 10.04.'",
-                         source, line)
+                         source, line, key="when_holidays", text=raw)
     if norm in URGENT or norm.rstrip("!") in URGENT:
         return When(raw, today, today + timedelta(days=URGENT_DAYS))
     if norm in ("heute", "today"):
@@ -376,10 +376,25 @@ def parse_when(text: str, today: date | None = None, source: str | None = None, 
         return _read(raw, norm, today)
     except _NotADate as why:
         raise InputError(f"cannot understand the time '{raw}': {why} (try e.g. {DATE_EXAMPLES})",
-                         source, line) from None
+                         source, line, key="when_unknown", text=raw) from None
     except (LookupError, ValueError, OverflowError):  # not understood, or beyond the calendar ("Ende 9999")
         pass
-    raise InputError(f"cannot understand the time '{raw}' (try e.g. {EXAMPLES})", source, line)
+    raise InputError(f"cannot understand the time '{raw}' (try e.g. {EXAMPLES})", source, line, key="when_unknown",
+                     text=raw)
+
+
+def not_past(text: str, today: date | None = None) -> None:
+    """InputError if the time is understood and over before today ("gestern", "letzte Woche", "bis 01.01.2020"):
+    what someone needs, or when, lies ahead. A time that is no date ("vormittags") is left to its caller."""
+    today = today or date.today()
+    try:
+        when = parse_when(text, today)
+    except InputError:
+        return
+    if when.end is not None and when.end < today:
+        raise InputError(f"the time '{when.text}' is past (it ended on {when.end.isoformat()}): say a time from "
+                         f"today on, e.g. 'morgen', 'nächste Woche', 'bis März'", key="when_past", text=when.text,
+                         end=when.end)
 
 
 @lru_cache(maxsize=4096)  # an import repeats the same few whens thousands of times
@@ -427,7 +442,7 @@ PARTS = {
     "morning": re.compile(r"morgens\b|morgen früh|vormittag|\bfrüh\b|morning"),
     "midday": re.compile(r"(?<!vor)(?<!nach)mittags?\b|lunch|\bnoon"),
     "afternoon": re.compile(r"nachmittag|afternoon|nach der schule|after school"),
-    "evening": re.compile(r"abend|evening|tonight"),
+    "evening": re.compile(r"abend|evening|tonight|feierabend|nach der arbeit|after work"),
     "night": re.compile(r"nachts?\b|\bnights?\b|overnight"),
 }
 FLEXIBLE = re.compile(r"kurzfristig|spontan|flexibel|jederzeit|immer erreichbar|rund um die uhr|\banytime|any time|"
@@ -587,6 +602,8 @@ def _inside(wanted: Slot, excluded: Slot) -> bool:
 
 # ---------------------------------------------------------------- a time said inside a query
 _DAY_WORDS = "|".join(w for words in WEEKDAYS.values() for w in words)
+_MONTHS = ("januar|jänner|februar|märz|maerz|april|mai|juni|juli|august|september|oktober|november|dezember"
+           "|january|february|march|may|june|july|october|december")
 _DAYPARTS = r"abend|morgen|vormittag|nachmittag|mittag|nacht"
 _EN_PARTS = r"mornings?|afternoons?|evenings?|nights?"
 # one time phrase: optional leading words ("am", "on", "this", "jeden"), then a day, a part of day or both
@@ -595,7 +612,13 @@ _TIME_CORE = (
     rf"|(?:heute|morgen|übermorgen)(?:\s+(?:früh|{_DAYPARTS})s?)?"
     rf"|(?:{_DAYPARTS})s"
     rf"|wochenende|weekends?|werktags|wochentags|unter der woche|weekdays|during the week"
-    rf"|tonight|today|tomorrow(?:\s+(?:{_EN_PARTS}))?|in the (?:{_EN_PARTS})|at night)"
+    rf"|tonight|today|tomorrow(?:\s+(?:{_EN_PARTS}))?|in the (?:{_EN_PARTS})|at night"
+    # periods and dates: they weigh when, never what ("ab Januar", "diese Woche", "in zwei Wochen", "Feierabend")
+    rf"|(?:diese[rn]?|nächste[rn]?|naechste[rn]?|kommende[rn]?|this|next|coming)\s+(?:woche|week|monat|month)"
+    rf"|(?:ab|bis|im|ende|anfang|mitte|from|by|until|in|early|end of|mid)\s+(?:{_MONTHS})"
+    rf"|in\s+(?:\d+|einer|einem|zwei|drei|vier|ein paar|a|one|two|three|four|a few)\s+"
+    rf"(?:tag|tagen|woche|wochen|monat|monaten|days?|weeks?|months?)"
+    rf"|(?:nach\s+)?feierabend|nach der arbeit|after work)"
 )
 _LEAD = r"(?:(?:am|an|im|in|on|at|over|this|next|every|diesen|dieses|diese|nächsten|nächste|kommenden|jeden|übers|über das|the)\s+)*"
 _TIME_PHRASE = re.compile(rf"(?<!\w){_LEAD}{_TIME_CORE}(?!\w)", re.IGNORECASE)

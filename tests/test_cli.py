@@ -35,7 +35,8 @@ def test_import_then_search_by_default_command(run, small_network):
     assert result.exit_code == 0
     assert json_lines(result.output) == [{"id": "e3", "name": "Mark Thompson", "score": 0.984, "why": "plumbing",
                                           "why_kind": "offer", "fit": 0.984, "path": ["me", "e3"],
-                                          "how": "direct contact", "confidence": "good", "hops": 1}]
+                                          "how": "direct contact", "confidence": "good", "hops": 1,
+                                          "reach": {"id": "e3", "name": "Mark Thompson", "introduces": False}}]
 
 
 def test_search_subcommand_table_shows_name_score_why_id(run, small_network):
@@ -87,7 +88,7 @@ def test_batch_reads_text_and_json_lines_and_loads_model_once(run, small_network
     assert out[0]["results"][0]["id"] == "e3"
     assert out[1]["results"][0]["id"] == "e2"
     assert set(out[0]["results"][0]) == {"id", "name", "score", "why", "why_kind", "fit", "path", "how", "hops",
-                                         "confidence"}
+                                         "confidence", "reach"}
     assert FAKE.calls - calls_before == 1  # one encoder call for the whole batch
 
 
@@ -312,8 +313,8 @@ def test_bad_csv_header(run, tmp_path):
     (("edit", "nope", "--text", "x"), "Error: no person with id 'nope' (see 'semnetz list')\n"),
     (("edit", "e1"), "Error: nothing to change: give at least one option (see 'semnetz edit --help')\n"),
     (("edit", "e1", "--remove-offer", "nope"), "Error: e1 has no offer 'nope' (see 'semnetz show e1')\n"),
-    (("search",), 'Error: say what you need, e.g. semnetz "brauche Handwerker"\n'),
-    (("   ",), 'Error: empty query: say what you need, e.g. semnetz "brauche Handwerker"\n'),
+    (("search",), 'Error: say what you need, e.g. "brauche Handwerker"\n'),
+    (("   ",), 'Error: say what you need, e.g. "brauche Handwerker"\n'),
 ])
 def test_unknown_ids_and_bad_arguments(run, small_network, args, message):
     run("import", small_network)
@@ -383,3 +384,41 @@ def test_query_stemming_agrees_with_duckdb_fts(semnetz_home, small_network):
             duck = dict(tables.conn.execute(
                 "SELECT w, stem(lower(strip_accents(w)), 'german') FROM unnest(?) t(w)", [words]).fetchall())
         assert [stem(w) for w in words] == [duck[w] for w in words]
+
+
+# ---------------------------------------------------------------- commands that read as people type (issue 14)
+def test_need_alone_shows_its_help_and_need_add_takes_words_without_quotes(run, small_network):
+    shown = run("need")
+    assert shown.exit_code == 0 and " need [OPTIONS] [COMMAND]" in shown.stdout and "add  Add a need" in shown.stdout
+    run("import", small_network)
+    added = run("need", "add", "--by", "me", "suche", "Zahnarzt", "--when", "nächste Woche")
+    assert added.exit_code == 0 and added.stdout.startswith("Added need")
+    mine = [n for n in json_lines(run("needs", "--json").stdout) if n["by"] == "me"]
+    assert [(n["need"], n["when"]) for n in mine] == [("suche Zahnarzt", "nächste Woche")]
+
+
+@pytest.mark.parametrize("args", [("need", "add", "--by", "e1", "Leiter", "--when", "gestern"),
+                                  ("search", "plumbing", "--when", "gestern")])
+def test_a_time_that_is_past_is_one_clear_line(run, small_network, args):
+    run("import", small_network)
+    result = run(*args)
+    assert result.exit_code == 2 and result.stdout == ""
+    assert len(result.stderr.splitlines()) == 1
+    assert result.stderr.startswith("Error: the time 'gestern' is past (it ended on ")
+
+
+def test_the_answer_says_how_to_reach_everyone_and_the_json_names_whom_to_contact(run, small_network, tmp_path):
+    run("import", small_network)
+    from .conftest import write_jsonl
+
+    run("import", write_jsonl(tmp_path / "more.jsonl", [
+        {"id": "e5", "name": "Olga Ofen", "text": "Ofenbauerin, setzt Kachelöfen", "via": "e1"}]))
+    table = run("search", "Kachelofen setzen").stdout
+    assert "How to reach them:" in table
+    assert "Olga Ofen: ask Jonas Weber (+49 170 1111) to introduce you to Olga Ofen" in table
+    first = json_lines(run("search", "Kachelofen setzen", "--json", "-k", "1").stdout)[0]
+    assert first["id"] == "e5"
+    assert first["reach"] == {"id": "e1", "name": "Jonas Weber", "introduces": True, "phone": "+49 170 1111"}
+    direct = json_lines(run("search", "Lampen anschließen", "--json", "-k", "1").stdout)[0]
+    assert direct["reach"] == {"id": "e1", "name": "Jonas Weber", "introduces": False, "phone": "+49 170 1111"}
+    assert "Jonas Weber: direct contact: +49 170 1111" in run("search", "Lampen anschließen", "-k", "1").stdout

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from semnetz import Network
+from semnetz.errors import InputError
 
 from .conftest import write_jsonl
 
@@ -142,9 +143,16 @@ def test_bad_date_in_import_names_file_and_line_and_changes_nothing(run, network
 
 def test_expired_needs(network, semnetz_home):
     with Network(home=semnetz_home) as net:
-        need_id = net.add_need("f1", "Hilfe beim Streichen", "2020-01-01")
+        with pytest.raises(InputError, match="the time '2020-01-01' is past"):
+            net.add_need("f1", "Hilfe beim Streichen", "2020-01-01")  # a new need lies ahead
+        # a need recorded earlier (an import, an edit) whose date has passed
+        net.edit("f1", {"needs": [*net.get("f1").to_dict().get("needs", []),
+                                  {"text": "Hilfe beim Streichen", "when": "2020-01-01"}]})
+        need_id = next(n.need_id for n in net.needs(read_only=True) if n.text == "Hilfe beim Streichen")
+        assert {n.need_id: n.status for n in net.needs(read_only=True)}[need_id] == "expired"  # shown so, unwritten
         assert {n.need_id: n.status for n in net.needs()}[need_id] == "expired"
         assert need_id not in {n.need_id for n in net.needs("open")}
+        assert need_id not in {p.need.need_id for p in net.match(read_only=True, include_all=True)}
 
 
 def test_match_proposes_the_flat_and_the_mover_and_logs_proposals(run, network):

@@ -420,7 +420,7 @@ def test_page_forms_post_redirect_get_and_show_errors_in_words(client):
     bad = client.post("/people", data={"name": "Nur Name", "text": "", "offers": ""},
                       headers={"Accept-Language": "de"})
     assert bad.status_code == 422
-    assert "Das hat nicht geklappt" in bad.text and "needs &#39;text&#39; or &#39;offers&#39;" in bad.text
+    assert "Das hat nicht geklappt" in bad.text and "Sag, was die Person tut oder anbietet" in bad.text
     assert 'value="Nur Name"' in bad.text  # what was typed stays
 
     need = client.post("/needs", data={"by": "e2", "text": "Steckdose defekt", "when": "in den Osterferien"})
@@ -444,6 +444,82 @@ def test_needs_page_records_intro_and_outcome(client):
     assert client.get("/api/intros", params={"need_id": need_id}).json()[0]["status"] == "not_helped"
     wrong = client.post("/outcomes", data={"need_id": need_id, "person_id": "e1", "helped": "vielleicht"})
     assert wrong.status_code == 422 and "helped=yes" in wrong.text
+
+
+def _problem(html: str) -> str:
+    """The words of the page's error box."""
+    box = html.split('id="problem"', 1)[1].split("</div>", 1)[0]
+    return " ".join(re.sub(r"<[^>]+>", " ", box.split(">", 1)[1]).split())
+
+
+@pytest.mark.parametrize("method,path,data,says", [
+    ("post", "/people", {"name": "", "text": "Malerin"}, "Der Name fehlt."),
+    ("post", "/people", {"name": "Nur Name"}, "Sag, was die Person tut oder anbietet"),
+    ("post", "/people", {"name": "N" * 2001, "text": "Malerin"}, "Der Name ist zu lang (2.001 Zeichen; höchstens 2.000)."),
+    ("post", "/people", {"name": "Lang", "text": "x" * 2001}, "Der Text hat einen Satz von 2.001 Zeichen"),
+    ("post", "/people/e1", {"name": "Jonas Weber", "text": "", "offers": ""}, "Sag, was die Person tut"),
+    ("post", "/needs", {"by": "", "text": "Hilfe beim Umzug"}, "Sag, wessen Bedarf es ist."),
+    ("post", "/needs", {"by": "e1", "text": "  "}, "Der Bedarf ist leer"),
+    ("post", "/needs", {"by": "e1", "text": "Umzug", "when": "irgendwann mal"},
+     "Die Zeitangabe „irgendwann mal“ verstehe ich nicht"),
+    ("post", "/needs", {"by": "e1", "text": "Umzug", "when": "in den Osterferien"}, "Schulferien sind in jedem"),
+    ("post", "/needs", {"by": "e1", "text": "Umzug", "when": "gestern"}, "Die Zeit „gestern“ ist schon vorbei"),
+    ("post", "/needs", {"by": "nope", "text": "Umzug"}, "Niemand hat die Kennung „nope“."),
+    ("post", "/intros", {"need_id": 999999, "person_id": "e1"}, "Einen Bedarf mit der Nummer 999999 gibt es nicht."),
+    ("post", "/outcomes", {"need_id": 1, "person_id": "e1", "helped": "vielleicht"}, "Sag, ob die Person geholfen"),
+    ("post", "/intros", {"need_id": "keine Zahl", "person_id": "e1"}, "Die Seite hat etwas bekommen"),
+    ("get", "/people/nope", None, "Niemand hat die Kennung „nope“."),
+])
+def test_every_error_a_person_can_make_on_the_page_reads_in_german(client, method, path, data, says):
+    german = {"Accept-Language": "de-DE,de;q=0.9"}
+    answer = client.post(path, data=data, headers=german) if method == "post" else client.get(path, headers=german)
+    assert answer.status_code in (404, 422)
+    words = _problem(answer.text)
+    assert words.startswith("Das hat nicht geklappt.") and says in words, words
+    assert not re.search(r"\b(the|say|must|is|cannot|needs|no)\b", words), words  # no English left in it
+
+
+def test_a_query_with_nothing_to_search_is_answered_in_german(client):
+    page = client.get("/", params={"q": "und , ?"}, headers={"Accept-Language": "de"}).text
+    assert "Nichts gesucht: In der Frage steht kein Wort" in page and "there is no word" not in page
+
+
+def test_a_page_view_and_a_get_write_nothing_and_take_no_lock(client, net, monkeypatch):
+    """Viewing the needs page (with its proposals) and GET /api/match and /api/needs leave the audit log and the
+    store file as they were, and never take the write lock; `semnetz match` still logs its proposals."""
+    from semnetz.store.db import WriteLock
+
+    client.post("/needs", data={"by": "me", "text": "Steckdose in der Küche defekt"})
+    client.post("/needs", data={"by": "e2", "text": "Lampe anschließen"})
+    log_before = net.log_entries()
+    store = net.store.path
+    before = (store.stat().st_mtime_ns, store.read_bytes())
+
+    def refused(self, what, wait_s=0):
+        raise AssertionError(f"a view took the write lock ({what})")
+
+    monkeypatch.setattr(WriteLock, "acquire", refused)
+    german = client.get("/needs", headers={"Accept-Language": "de"})
+    english = client.get("/needs", headers={"Accept-Language": "en"})
+    proposals = client.get("/api/match")
+    needs = client.get("/api/needs")
+    assert (german.status_code, english.status_code, proposals.status_code, needs.status_code) == (200,) * 4
+    people = client.get("/people", headers={"Accept-Language": "de"}).text
+    myself = client.get("/people/me", headers={"Accept-Language": "de"}).text
+    assert 'href="/people/me">ich</a>' in people and "<h1>Meine Angaben bearbeiten</h1>" in myself
+    monkeypatch.undo()
+    assert (store.stat().st_mtime_ns, store.read_bytes()) == before
+    assert net.log_entries() == log_before
+
+    # proposals can be called or mailed: whom to contact, as in a search
+    assert "Mein Bedarf: Steckdose in der Küche defekt" in german.text and "My need: Steckdose" in english.text
+    assert 'href="tel:+491701111"' in german.text and "Jonas Weber anrufen: +49 170 1111" in german.text
+    jonas = [p for p in proposals.json() if p["offers"] == "e1"]
+    assert jonas and jonas[0]["reach"] == {"id": "e1", "name": "Jonas Weber", "introduces": False,
+                                           "phone": "+49 170 1111"}
+    assert not [e for e in net.log_entries() if e["action"] == "proposal"]
+    net.match()  # what `semnetz match` runs: its proposals are written to the audit log
+    assert [e for e in net.log_entries() if e["action"] == "proposal"]
 
 
 def test_everything_a_person_wrote_is_escaped(client):

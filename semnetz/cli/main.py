@@ -34,8 +34,8 @@ class SemnetzGroup(DefaultGroup):
 
     def resolve_command(self, ctx, args):
         name = args[0] if args else None
-        if name == "need" and (len(args) < 2 or args[1] not in self.commands["need"].commands) \
-                and not (len(args) > 1 and args[1].startswith("-")):
+        if name == "need" and len(args) > 1 and args[1] not in self.commands["need"].commands \
+                and not args[1].startswith("-"):
             return "search", self.commands["search"], list(args)  # "semnetz need a plumber" asks for a plumber
         if name is not None and name not in self.commands and not name.startswith("-"):
             close = _command_meant(name, list(self.commands))
@@ -245,25 +245,20 @@ def search(net, query, k, include_all, hops, when, tags, mode, batch_file, as_js
     if batch_file:
         if query:
             raise InputError("give either a QUERY or --batch FILE, not both")
-        for result in net.search_batch(_read_batch(batch_file), **options):
+        results = net.search_batch(_read_batch(batch_file), **options)
+        net.reach([m for result in results for m in result.matches])
+        for result in results:
             echo(render.json_line(result.to_json()))
         return
-    if not query:
-        raise InputError('say what you need, e.g. semnetz "brauche Handwerker"')
     result = net.search(query, **options)
+    net.reach(result.matches)
     if result.note and (as_json or result.matches or result.best_below_threshold):
         echo(f"Note: {result.note}", err=True)
     if as_json:
         for match in result.matches:
             echo(render.json_line(match.to_json()))
         return
-    if not result.matches:
-        echo(render.nothing_fits(result))
-        return
-    if all(m.confidence == "closest" for m in result.matches):
-        echo(render.closest_only(result))
-        return
-    echo(render.matches_table(result.matches, result.searched_as))
+    echo(render.search_answer(result))
 
 
 # ---------------------------------------------------------------- people
@@ -334,7 +329,7 @@ def add(net, name, person_id, text, offers, needs, aliases, tags, phone, email, 
     data = {"id": person_id, "name": name, "text": text or "", "offers": list(offers), "needs": list(needs),
             "aliases": list(aliases), "tags": list(tags), "contact": _contact(phone, email), "via": via}
     new_id = net.add(person_from_dict(data, "add"))
-    others = [i for i in net.same_name(name) if i != new_id]
+    others = net.namesakes(new_id)
     also = f" (there is also a {name}: {', '.join(others)})" if others else ""
     echo(f"Added {name} as {new_id}{also}")
 
@@ -502,31 +497,35 @@ def graph(net, out, hops, around, limit):
 
 
 # ---------------------------------------------------------------- needs and introductions
-@cli.group(cls=click.Group)
-def need():
-    """Needs of people (or your own): semnetz need add --by ID "suche größere Wohnung" --when "bis März".
+@cli.group(cls=click.Group, invoke_without_command=True)
+@click.pass_context
+def need(ctx):
+    """Needs of people (or your own): semnetz need add --by ID suche größere Wohnung --when "bis März".
 
     \b
     Example:
-      semnetz need add --by me "Babysitter für Samstagabend"
+      semnetz need add --by me Babysitter für Samstagabend
     """
+    if ctx.invoked_subcommand is None:  # "semnetz need" alone: what it does, not a search for "need"
+        echo(ctx.get_help())
 
 
 @need.command(name="add")
-@click.argument("text")
+@click.argument("text", nargs=-1, required=True)
 @click.option("--by", "person_id", required=True, help="Id of the person who needs it.")
 @click.option("--when", help='By when or from when: "bis März", "nächste Woche", "bis 01.03.", "vom 3.3. bis 10.3.", '
               '"ASAP". School holidays differ by federal state: give their dates.')
 @network_options
 def need_add(net, text, person_id, when):
-    """Add a need to a person (--by me: a need of your own).
+    """Add a need to a person (--by me: a need of your own). Quotes are optional; a when that is over
+    ("gestern") is an error.
 
     \b
     Examples:
-      semnetz need add --by n12 "suche größere Wohnung" --when "bis März"
-      semnetz need add --by me "Babysitter" --when "Samstagabend"
+      semnetz need add --by n12 suche größere Wohnung --when "bis März"
+      semnetz need add --by me Babysitter --when Samstagabend
     """
-    need_id = net.add_need(person_id, text, when)
+    need_id = net.add_need(person_id, " ".join(text), when)
     echo(f"Added need {need_id} for {person_id}")
 
 
@@ -563,7 +562,8 @@ def match(net, person_id, k, include_all, as_json):
     """
     from . import render
 
-    emit(net.match(person_id, k=k, include_all=include_all), as_json, lambda p: p.to_json(), render.proposals_text,
+    emit(net.reach(net.match(person_id, k=k, include_all=include_all)), as_json, lambda p: p.to_json(),
+         render.proposals_text,
          "No proposals: no open need fits anyone's offers.")
 
 
@@ -730,10 +730,13 @@ def _write_report(out_dir, name: str, report: dict, plot) -> None:
 @click.option("--encoder", "encoders", multiple=True, help="Only these encoders (repeatable; default: all known).")
 @click.option("--samples", type=click.IntRange(100), default=1000, show_default=True, help="Bootstrap resamples.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), help="Write quality.json and quality.png here.")
+@click.option("--split", type=click.Choice(["calibration", "heldout"]),
+              help='Only the queries whose "split" is this.')
 @json_option
-def bench_quality(people_file, queries_file, encoders, samples, out_dir, as_json):
+def bench_quality(people_file, queries_file, encoders, samples, out_dir, split, as_json):
     """nDCG@5/10, Recall@5/10, MRR@10 with 95% CIs for every encoder, dense, lexical and hybrid; what the
-    user sees (the cut) and how often "nobody fits" is right.
+    user sees (the cut), how often "nobody fits" is right, and how right the first result's label is
+    (overall and per query "class").
 
     \b
     Example:
@@ -743,7 +746,7 @@ def bench_quality(people_file, queries_file, encoders, samples, out_dir, as_json
     from ..bench.quality import quality_plot, quality_table, run_quality
 
     report = run_quality(people_file, queries_file, list(encoders) or None, samples,
-                         progress=lambda name: echo(f"  done: {name}", err=True))
+                         progress=lambda name: echo(f"  done: {name}", err=True), split=split)
     if out_dir:
         _write_report(out_dir, "quality", report, lambda r, out: quality_plot(r, out / "quality.png"))
     echo(render.json_line(report) if as_json else quality_table(report))

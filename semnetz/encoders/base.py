@@ -18,8 +18,14 @@ class Encoder:
     min_score: float = DEFAULT_MIN_SCORE
 
     def encode_texts(self, texts: Sequence[str]) -> np.ndarray:
-        """Return an (n, dim) float32 array of unit vectors."""
+        """Return an (n, dim) float32 array of unit vectors: the side of what is searched (profile pieces,
+        service roles)."""
         raise NotImplementedError
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """The same for what is searched with (queries, needs): an asymmetric encoder (e5: "query: " against
+        "passage: ") encodes them another way; a symmetric one, as encode_texts."""
+        return self.encode_texts(texts)
 
     def encode_text(self, text: str) -> np.ndarray:
         return self.encode_texts([text])[0]

@@ -20,3 +20,8 @@ class ConcatEncoder(Encoder):
         texts = list(texts)
         blocks = [part.encode_texts(texts) * self._scale for part in self.parts]
         return np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)
+
+    def encode_queries(self, texts: Sequence[str]) -> np.ndarray:
+        texts = list(texts)
+        blocks = [part.encode_queries(texts) * self._scale for part in self.parts]
+        return np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)

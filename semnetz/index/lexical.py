@@ -30,6 +30,11 @@ MIN_DOC_FREQUENCY_KEPT = 2
 # … and never words more than this many people use: in a big network they tell nobody apart (the vectors rank
 # among them); a segment keeps no postings for them, so a query's work and the view's size stay bounded.
 MAX_DOC_FREQUENCY = 2000
+# a query stem also matches the network's stems it extends or that extend it by this many letters at most (the
+# Snowball stemmer leaves verb forms apart: "streicht" / "streich", "repariert" / "repari"), from this length
+VARIANT_EXTRA_CHARS = 3
+VARIANT_MIN_CHARS = 5
+VARIANT_SCAN_ROWS = 200  # the longer forms are looked for among this many terms that start with the stem
 K1, B = 1.2, 0.75
 _WORD = re.compile(r"\w+", re.UNICODE)
 
@@ -137,6 +142,25 @@ class Postings:
                         df[kept_terms].astype(np.int32), term_start, new_row[self.post_doc[keep_post]].astype(np.int32),
                         self.post_tf[keep_post])
 
+    def variants(self, term: str) -> list[str]:
+        """The terms of these postings that are this stem in another form: the stem itself, and stems of five
+        letters or more that it extends or that extend it by at most VARIANT_EXTRA_CHARS ("streicht" and
+        "streich" of "streichen", "repariert" and "repari" of "reparieren"; not "kinderarzt" for "kinder")."""
+        found = [term] if self.terms.search_sorted(term) is not None else []
+        if len(term) < VARIANT_MIN_CHARS:
+            return found
+        for n in range(max(VARIANT_MIN_CHARS, len(term) - VARIANT_EXTRA_CHARS), len(term)):
+            if self.terms.search_sorted(term[:n]) is not None:
+                found.append(term[:n])
+        row = self.terms.first_at_least(term)
+        for row in range(row, min(row + VARIANT_SCAN_ROWS, len(self.terms))):
+            other = self.terms[row]
+            if not other.startswith(term):
+                break
+            if term != other and len(other) - len(term) <= VARIANT_EXTRA_CHARS:
+                found.append(other)
+        return found
+
     def lookup(self, term: str) -> tuple[int, np.ndarray, np.ndarray] | None:
         """(document frequency, document rows, term frequencies) of a term, or None if no document uses it."""
         row = self.terms.search_sorted(term)
@@ -158,34 +182,65 @@ class LexicalSearch:
 
     def search(self, query: str, limit: int = 50) -> dict[int, float]:
         """person_pk -> BM25 score scaled to 0..1 by the best score for this query."""
+        return self.search_with_coverage(query, limit)[0]
+
+    def search_with_coverage(self, query: str, limit: int = 50) -> tuple[dict[int, float], dict[int, float]]:
+        """person_pk -> BM25 score scaled to 0..1 by the best score for this query; and person_pk -> how much of
+        what the query says they say (0..1): the inverse document frequencies of the query's stems they use, over
+        those of all its stems that are not too common (a stem nobody uses counts as the rarest: "Latein" in
+        "Nachhilfe Latein" is what nobody offers)."""
         stems = content_stems(query)
         if not stems or not self.n_docs:
-            return {}
+            return {}, {}
         most = max_df(self.n_docs)
-        pk_parts, score_parts = [], []
-        for term in stems:
-            found = [(s, hit) for s, p in enumerate(self.segments) if (hit := p.lookup(term)) is not None]
-            if not found:
-                continue
-            if any(seg_df > MAX_DOC_FREQUENCY for _, (seg_df, _, _) in found):
-                continue  # too common somewhere: too common overall
-            rows = [(s, docs[self.live[s][docs]], tf[self.live[s][docs]]) for s, (_, docs, tf) in found]
-            df = sum(len(docs) for _, docs, _ in rows)
-            if df == 0 or df > most:
-                continue
-            idf = np.log((self.n_docs - df + 0.5) / (df + 0.5) + 1.0)
-            for s, docs, tf in rows:
-                norm = K1 * (1 - B + B * self.segments[s].doc_len[docs] / self.avgdl)
-                pk_parts.append(self.segments[s].doc_pk[docs])
-                score_parts.append(idf * tf * (K1 + 1) / (tf + norm))
+        rarest = float(np.log((self.n_docs + 0.5) / 0.5 + 1.0))
+        pk_parts, score_parts, idf_parts = [], [], []
+        query_idf = 0.0
+        for stem_ in stems:
+            # one stem, in whichever of its forms each person writes it (the best form counts, once)
+            stem_pks, stem_scores, stem_idf, common = [], [], 0.0, False
+            for term in dict.fromkeys(v for p in self.segments for v in p.variants(stem_)):
+                found = [(s, hit) for s, p in enumerate(self.segments) if (hit := p.lookup(term)) is not None]
+                if not found:
+                    continue
+                if any(seg_df > MAX_DOC_FREQUENCY for _, (seg_df, _, _) in found):
+                    common = True
+                    continue  # too common somewhere: too common overall
+                rows = [(s, docs[self.live[s][docs]], tf[self.live[s][docs]]) for s, (_, docs, tf) in found]
+                df = sum(len(docs) for _, docs, _ in rows)
+                if df > most:
+                    common = True
+                if df == 0 or df > most:
+                    continue
+                idf = np.log((self.n_docs - df + 0.5) / (df + 0.5) + 1.0)
+                stem_idf = max(stem_idf, float(idf))
+                for s, docs, tf in rows:
+                    norm = K1 * (1 - B + B * self.segments[s].doc_len[docs] / self.avgdl)
+                    stem_pks.append(self.segments[s].doc_pk[docs])
+                    stem_scores.append(idf * tf * (K1 + 1) / (tf + norm))
+            if common and not stem_pks:
+                continue  # a word most people use says nothing about anyone
+            if len(stem_pks) > 1:
+                pks, scores = np.concatenate(stem_pks), np.concatenate(stem_scores)
+                unique, inverse = np.unique(pks, return_inverse=True)
+                best = np.zeros(len(unique))
+                np.maximum.at(best, inverse, scores)
+                stem_pks, stem_scores = [unique], [best]
+            stem_idf = stem_idf or rarest
+            query_idf += stem_idf
+            pk_parts += stem_pks
+            score_parts += stem_scores
+            idf_parts += [np.full(len(p), stem_idf) for p in stem_pks]
         if not pk_parts:
-            return {}
+            return {}, {}
         pks = np.concatenate(pk_parts)
         unique, inverse = np.unique(pks, return_inverse=True)
         scores = np.bincount(inverse, weights=np.concatenate(score_parts))
+        covered = np.bincount(inverse, weights=np.concatenate(idf_parts)) / query_idf
         hits = np.flatnonzero(scores)
         if len(hits) > limit:
             hits = hits[np.argpartition(-scores[hits], limit)[:limit]]
         hits = hits[np.argsort(-scores[hits], kind="stable")]
         best = float(scores[hits[0]])
-        return {int(unique[h]): float(scores[h]) / best for h in hits}
+        return ({int(unique[h]): float(scores[h]) / best for h in hits},
+                {int(unique[h]): min(1.0, float(covered[h])) for h in hits})

@@ -35,6 +35,58 @@ def without_titles(folded_name: str) -> str:
     return " ".join(w for w in folded_name.split() if w not in TITLES)
 
 
+# An alias that names someone by whom they belong to ("Noahs Mama", "Svetlanas Bruder", "Lucys Mann"): its first
+# word is another person's name, which must be written exactly ("Elias Mama" is not "Elifs Mama").
+RELATION_WORDS = frozenset(
+    "mama mamma mutti papa pappa vati mutter vater mami papi mum mom mummy dad daddy oma opa tante onkel bruder schwester mann frau "
+    "sohn tochter kollegin kollege freundin freund cousin cousine nachbarin nachbar chef chefin wife husband "
+    "brother sister mother father aunt uncle son daughter friend colleague neighbour neighbor grandma grandpa "
+    "granny nanny".split())
+
+
+def owner_word(folded_alias: str) -> str | None:
+    """The name an alias says someone belongs to ("noahs mama" -> "noahs"), or None."""
+    words = folded_alias.split()
+    if len(words) == 2 and words[1] in RELATION_WORDS and len(words[0]) >= 3:
+        return words[0]
+    return None
+
+
+class OwnedKeys:
+    """Sorted string keys, each with the person it belongs to (a key may belong to several): exact look-ups of
+    contacts (phone numbers, e-mail addresses) and of the words that are names."""
+
+    def __init__(self, pairs: list[tuple[str, int]] | None = None):
+        pairs = sorted(set(pairs or ()))
+        self.keys = StringColumn.of([k for k, _ in pairs])
+        self.owner = np.array([p for _, p in pairs], dtype=np.int64)
+
+    def arrays(self, prefix: str) -> dict[str, np.ndarray]:
+        return {**self.keys.arrays(prefix), f"{prefix}_owner": self.owner}
+
+    @classmethod
+    def load(cls, z, prefix: str) -> "OwnedKeys":
+        out = cls()
+        if f"{prefix}_owner" in z:  # a search index written before these keys existed has none
+            out.keys, out.owner = StringColumn.load(z, prefix), z[f"{prefix}_owner"]
+        return out
+
+    def without(self, pks: np.ndarray) -> "OwnedKeys":
+        keep = np.flatnonzero(~np.isin(self.owner, pks))
+        out = OwnedKeys()
+        out.keys, out.owner = self.keys.take(keep), np.asarray(self.owner)[keep]
+        return out
+
+    def owners(self, key: str) -> np.ndarray:
+        """The people this key belongs to."""
+        row = self.keys.first_at_least(key)
+        found = []
+        while row < len(self.keys) and self.keys[row] == key:
+            found.append(int(self.owner[row]))
+            row += 1
+        return np.asarray(found, dtype=np.int64)
+
+
 @dataclass
 class NameHit:
     person_pk: int
@@ -44,10 +96,15 @@ class NameHit:
 
 
 class NameMatcher:
-    def __init__(self, people: list[tuple[int, str, str, list[str]]] | None = None):
-        """people: (pk, id, name, aliases). (None: an empty shell that load() fills.)"""
+    def __init__(self, people: list[tuple[int, str, str, list[str]]] | None = None,
+                 contacts: list[tuple[int, str]] | None = None):
+        """people: (pk, id, name, aliases); contacts: (pk, key) of their phone numbers (phone_key) and e-mail
+        addresses (email_key). (None: an empty shell that load() fills.)"""
         if people is None:
+            self.contacts, self.given = OwnedKeys(), OwnedKeys()
             return
+        self.contacts = OwnedKeys(contacts)
+        self.given = OwnedKeys(_given_words(people))
         word_owners: Counter = Counter()
         for _, _, name, _ in people:
             word_owners.update(set(without_titles(fold_name(name)).split()))
@@ -109,6 +166,7 @@ class NameMatcher:
         matcher._keys, matcher._written = keys, self._written.take(rows)
         matcher._owner_pk, matcher._is_alias = self._owner_pk[keep], self._is_alias[keep]
         matcher._is_word, matcher._common_words = self._is_word[keep], self._common_words
+        matcher.contacts, matcher.given = self.contacts.without(pks), self.given.without(pks)
         matcher._index_keys(keys.all())
         return matcher
 
@@ -117,7 +175,8 @@ class NameMatcher:
         return {"owner_pk": self._owner_pk, "is_alias": self._is_alias, "is_word": self._is_word,
                 "bucket_keys": self._bucket_keys, "bucket_bounds": self._bucket_bounds,
                 "key_lengths": self._key_lengths, **self._keys.arrays("keys"), **self._written.arrays("written"),
-                **self._prefixes.arrays("prefixes"), **self._common_words.arrays("common")}
+                **self._prefixes.arrays("prefixes"), **self._common_words.arrays("common"),
+                **self.contacts.arrays("contact"), **self.given.arrays("given")}
 
     @classmethod
     def load(cls, z) -> "NameMatcher":
@@ -127,6 +186,7 @@ class NameMatcher:
         matcher._key_lengths = z["key_lengths"]
         matcher._keys, matcher._written = StringColumn.load(z, "keys"), StringColumn.load(z, "written")
         matcher._prefixes, matcher._common_words = StringColumn.load(z, "prefixes"), StringColumn.load(z, "common")
+        matcher.contacts, matcher.given = OwnedKeys.load(z, "contact"), OwnedKeys.load(z, "given")
         return matcher
 
     def _bucket(self, word: str) -> np.ndarray:
@@ -190,6 +250,45 @@ class NameMatcher:
                 continue
             pk, written = int(self._owner_pk[key_index]), self._written[key_index]
             field = "alias" if self._is_alias[key_index] else "name"
+            owner = owner_word(key) if field == "alias" else None
+            if owner is not None and ratio < 100 and not _same_owner(owner, folded.split()[0]) \
+                    and _another_name(folded.split()[0]):
+                continue  # "Elias Mama" is another child's mother, not a typo of "Elifs Mama" ("Nolahs Mama" is)
             if pk not in best or ratio / 100.0 > best[pk].score:
                 best[pk] = NameHit(pk, ratio / 100.0, written, field)
         return sorted(best.values(), key=lambda h: -h.score)[:limit]
+
+
+GIVEN_NAME_ZIPF = 3.0  # a word German texts use this often ("Elias", "Mia") is a name of its own, not a typo
+
+
+def _same_owner(owner: str, word: str) -> bool:
+    """Does this word name the one an alias says its person belongs to ("leon" or "leons" for "leons mama")?"""
+    return word in (owner, owner[:-1] if owner.endswith("s") else owner, owner + "s")
+
+
+def _another_name(word: str) -> bool:
+    """Is this word (or it without a possessive s) a name or word of its own rather than a misspelling?"""
+    from wordfreq import zipf_frequency
+
+    return max(zipf_frequency(w, "de") for w in {word, word[:-1] if word.endswith("s") else word}) >= GIVEN_NAME_ZIPF
+
+
+def _given_words(people) -> list[tuple[str, int]]:
+    """(word, pk): the words of everyone's name, their one-word aliases and the names their aliases say they
+    belong to ("noahs" and "noah" of "Noahs Mama"): words that name someone rather than say what is needed."""
+    pairs = []
+    for pk, _, name, aliases in people:
+        for word in without_titles(fold_name(name)).split():
+            if len(word) >= 2:
+                pairs.append((word, int(pk)))
+        for alias in aliases or []:
+            folded = fold_name(alias)
+            owner = owner_word(folded)
+            if owner is not None:
+                pairs.append((owner, int(pk)))
+                if owner.endswith("s") and len(owner) > 3:
+                    pairs.append((owner[:-1], int(pk)))
+            elif folded and " " not in folded:
+                pairs.append((folded, int(pk)))
+    return pairs

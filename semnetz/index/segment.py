@@ -234,6 +234,7 @@ class Segment:
             **self.strings("id").take(people_rows).arrays("id"),
             **self.strings("name").take(people_rows).arrays("name"),
             **self.strings("availability").take(people_rows).arrays("availability"),
+            **(self.strings("reach").take(people_rows).arrays("reach") if "reach_offsets" in a else {}),
             "tag_pk": a["tag_pk"][keep_tags], **self.strings("tag").take(np.flatnonzero(keep_tags)).arrays("tag"),
             "dropped": np.asarray(a["dropped"]),
             "item_id": a["item_id"][keep_pieces], "item_owner": a["item_owner"][keep_pieces],
@@ -301,6 +302,39 @@ class _Prefixed:
     def __getitem__(self, key: str) -> np.ndarray:
         return self.arrays[self.prefix + key]
 
+    def __contains__(self, key: str) -> bool:
+        return self.prefix + key in self.arrays
+
+
+def _reach_json(raw: str | None) -> str:
+    """What the view keeps of how to reach someone: their phone and e-mail as recorded (JSON; "" if neither)."""
+    import json
+
+    contact = json.loads(raw) if raw and raw != "{}" else {}
+    kept = {k: contact[k] for k in ("phone", "email") if contact.get(k)}
+    return json.dumps(kept, ensure_ascii=False) if kept else ""
+
+
+def _contact_keys(pks, contacts) -> list[tuple[str, int]]:
+    """(key, pk) of everyone's phone number and e-mail address, as a query that quotes them is read."""
+    import json
+
+    from ..phones import email_key, phone_key
+
+    pairs = []
+    for pk, raw in zip(pks, contacts):
+        if not raw or raw == "{}":
+            continue
+        contact = json.loads(raw)
+        phone = contact.get("phone")
+        # numbers are stored in the international format when valid: their E.164 key is their digits
+        phone = "+" + "".join(c for c in phone if c.isdigit()) if phone and phone.startswith("+") \
+            else phone_key(phone)
+        for key in (phone, email_key(contact.get("email"))):
+            if key:
+                pairs.append((key, int(pk)))
+    return pairs
+
 
 def _prefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
     return {prefix + k: v for k, v in arrays.items()}
@@ -336,12 +370,14 @@ def build_segment(tables, directory: Path, name: str, *, kind: str, people: np.n
         "pk": pk, "direct": np.asarray(rows["direct"], dtype=bool), "helped": np.asarray(rows["helped"], np.int32),
         **StringColumn.of(rows["id"]).arrays("id"), **StringColumn.of(rows["name"]).arrays("name"),
         **StringColumn.of([a or "" for a in rows["availability"]]).arrays("availability"),
+        **StringColumn.of([_reach_json(c) for c in rows["contact"]]).arrays("reach"),
         "tag_pk": np.asarray([p for _, p in tag_pairs], dtype=np.int64),
         **StringColumn.of([t for t, _ in tag_pairs]).arrays("tag"),
         "dropped": np.asarray(people if people is not None else [], dtype=np.int64),
     }
     # names: who is called what
-    names = NameMatcher(list(zip(rows["pk"], rows["id"], rows["name"], rows["aliases"])))
+    names = NameMatcher(list(zip(rows["pk"], rows["id"], rows["name"], rows["aliases"])),
+                        _contact_keys(rows["pk"], rows["contact"]))
     arrays.update(_prefixed(names.arrays(), "names_"))
     own_words = {p: [n, *a, *t] for p, n, a, t in zip(rows["pk"], rows["name"], rows["aliases"], rows["tags"])}
     del rows

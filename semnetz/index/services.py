@@ -88,9 +88,11 @@ class ServiceBridge:
                 return cls(services, z["needs"], z["roles"], categories, z["categories"])
         except (OSError, ValueError, KeyError):  # not cached yet (or no cache directory: encode every time)
             pass
-        category_vectors = (encoder.encode_texts([n for c in categories for n in c["names"]]) if categories
+        # needs and category names are compared with queries, as queries; roles with profile pieces too, as pieces
+        # (an asymmetric encoder, e5, encodes the two sides apart; for the others they are the same)
+        category_vectors = (encoder.encode_queries([n for c in categories for n in c["names"]]) if categories
                             else np.zeros((0, encoder.dim), np.float32))
-        needs = encoder.encode_texts([n for s in services for n in s["needs"]])
+        needs = encoder.encode_queries([n for s in services for n in s["needs"]])
         roles = encoder.encode_texts([r for s in services for r in s["roles"]])
         try:
             cache = (cache_dir or user_cache_dir()) / f"services-{_safe(encoder.name)}-{digest}.npz"

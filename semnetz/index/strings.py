@@ -52,6 +52,19 @@ class StringColumn:
         positions = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1])
         return StringColumn(self.data[positions], offsets)
 
+    def first_at_least(self, value: str) -> int:
+        """The first row whose string is not below value, in a column sorted bytewise (len if none)."""
+        target = value.encode("utf-8")
+        lo, hi = 0, len(self)
+        data, offsets = self.data, self.offsets
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if data[offsets[mid]:offsets[mid + 1]].tobytes() < target:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo
+
     def search_sorted(self, value: str) -> int | None:
         """Row of value in a column whose strings are sorted (bytewise), or None."""
         target = value.encode("utf-8")

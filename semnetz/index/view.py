@@ -228,6 +228,16 @@ class View:
     def id_name(self, pk: int) -> tuple[str, str]:
         return self._field("id", pk), self._field("name", pk)
 
+    def contact(self, pk: int) -> dict[str, str] | None:
+        """Their phone and e-mail as recorded (None: this index was written before it kept them)."""
+        import json
+
+        segment = self.segments[int(self.seg_of[pk])]
+        if "reach_offsets" not in segment.arrays:
+            return None
+        raw = segment.strings("reach")[int(self.row_of[pk])]
+        return json.loads(raw) if raw else {}
+
     def availability_text(self, pk: int) -> str:
         return self._field("availability", pk)
 
@@ -387,6 +397,21 @@ class View:
                 if self.seg_of[hit.person_pk] == s and (hit.person_pk not in best or hit.score > best[hit.person_pk].score):
                     best[hit.person_pk] = hit
         return sorted(best.values(), key=lambda h: -h.score)[:limit]
+
+    def people_with_contact(self, key: str) -> list[int]:
+        """pks of the current people whose phone number (phone_key) or e-mail address (email_key) this is."""
+        found = []
+        for s, seg in enumerate(self.segments):
+            found += [int(pk) for pk in seg.names().contacts.owners(key) if self.seg_of[pk] == s]
+        return found
+
+    def is_given_name(self, word: str) -> bool:
+        """Is this folded word a current person's name, one-word alias or the name an alias says they belong to
+        ("noahs" of "Noahs Mama")?"""
+        def make():
+            return any(bool((self.seg_of[seg.names().given.owners(word)] == s).any())
+                       for s, seg in enumerate(self.segments))
+        return self.memo(("given", word), make)
 
     def _name_word_is_rare(self, word: str) -> bool:
         """Do at most MAX_PEOPLE_SHARING_NAME_WORD current people have this word in their name?"""

@@ -278,9 +278,10 @@ def _check_references(tables, records: Records, source: str) -> None:
     for line, record in records:
         if record.via is not None:
             if record.via not in known:
-                raise InputError(f"'via' names unknown id '{record.via}'", source, line)
+                raise InputError(f"'via' names unknown id '{record.via}'", source, line, key="unknown_person",
+                                 id=record.via)
             if record.via == record.id:
-                raise InputError("a person cannot be known 'via' themselves", source, line)
+                raise InputError("a person cannot be known 'via' themselves", source, line, key="via_themselves")
         for knows in record.knows:
             if knows.id not in known:
                 raise InputError(f"'knows' names unknown id '{knows.id}'", source, line)

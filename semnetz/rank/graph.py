@@ -80,4 +80,4 @@ def compute_reach(n_pks: int, direct_pks: np.ndarray, edges: tuple[np.ndarray, n
 def path_steps(pks: list[int], names, relation) -> list[PathStep]:
     """The people on a path (pks from the user's contact to the person) as steps, each with who they are to the
     one before ("Bruder"). names(pk) -> (id, name); relation(a, b) -> who b is to a, or None."""
-    return [PathStep(*names(b), relation(a, b) if a is not None else None) for a, b in zip([None] + pks[:-1], pks)]
+    return [PathStep(*names(b), relation(a, b) if a is not None else None, pk=b) for a, b in zip([None] + pks[:-1], pks)]

@@ -31,11 +31,13 @@ def propose(searcher: Searcher, needs: list[NeedRow], need_vectors: np.ndarray, 
     if not needs:
         return []
     ranker = Ranker(searcher.view, searcher.bridge, searcher.weights)
-    # a long need is read clause by clause, as a search is ("…, und der Kleine hat hohes Fieber")
-    parts = searcher.part_vectors([n.text for n in needs], [_time_of(n) for n in needs])
+    # what a need asks for, as a search reads it (its time, urgency and the names in it out), clause by clause
+    # ("…, und der Kleine hat hohes Fieber")
+    readings, need_vectors, parts = searcher.content_vectors([n.text for n in needs], need_vectors)
     # the days or times a need names ("Babysitter für Samstagabend", when "diesen Samstag") weigh availability
     ranked, _ = searcher.rank_per_time(ranker, [n.text for n in needs], need_vectors, parts, k,
-                                       [_time_of(n) for n in needs], MAX_HOPS, exclude=[{n.person_pk} for n in needs])
+                                       [_time_of(n) for n in needs], MAX_HOPS, exclude=[{n.person_pk} for n in needs],
+                                       word_texts=[r.content for r in readings])
     min_fit = match_min_fit(searcher)
     proposals = []
     for need, matches in zip(needs, ranked):
@@ -57,6 +59,7 @@ def needs_for_person(searcher: Searcher, pk: int, needs: list[NeedRow], need_vec
     if not needs or len(item_ids) == 0:
         return []
     offer_vectors = view.vectors_of(item_ids)
+    _, need_vectors, _ = searcher.content_vectors([n.text for n in needs], need_vectors)
     # needs x this person's pieces: the same fit as in search, seen from each need
     similarities = need_vectors @ offer_vectors.T
     fits = [fit_per_person(row, np.zeros(len(item_ids), dtype=np.int64), searcher.weights)[0] for row in similarities]

@@ -3,7 +3,8 @@
 Signals, each for a whole batch of queries:
 - dense: the nearest pieces in the vector index nominate their owners; every candidate is then rescored over
   all their pieces (best and second-best piece);
-- lexical: BM25 share of the query's distinctive words in their profile (index/lexical.py);
+- lexical: how much of what the query says their profile says too, by inverse document frequency, each stem in
+  whichever form they write it (index/lexical.py); BM25 nominates candidates;
 - bridge: the query resembles the needs of a service (index/services.py) whose roles they hold (the view's
   nominations);
 - names: a name or alias the query spells (nearly) exactly scores its fuzzy ratio instead, when that is higher.
@@ -103,12 +104,15 @@ class Ranker:
         self.lexical = view.lexical() if mode != "dense" else None
 
     def rank(self, queries: list[str], query_vectors: np.ndarray | None, k: int, scope: Scope | None = None,
-             part_vectors: list[np.ndarray] | None = None, word_texts: list[str] | None = None) -> list[list[Match]]:
+             part_vectors: list[np.ndarray] | None = None, word_texts: list[str] | None = None,
+             contacts: list[str | None] | None = None) -> list[list[Match]]:
         """For each query, the k best people by final score (fit weighted by the scope), whatever their fit.
 
         The scope's filter is applied inside the vector search (an ID selector) and to the lexical and name
         candidates, so filtering never drops a match that exists. word_texts: what lexical search reads per query
-        (its spelling forgiven, rank/spelling.py); names are matched as typed.
+        (its spelling forgiven, rank/spelling.py); names are matched as typed. A query whose vector is zero asks
+        for a person only (rank/reading.py): nobody is nominated by content. contacts: per query, a phone number
+        or e-mail address it quotes (its person is found).
         """
         scope = scope or Scope()
         word_texts = word_texts or queries
@@ -120,11 +124,15 @@ class Ranker:
         if view.lossy:
             ids = self._prescore(ids, query_vectors, max(MIN_ITEMS_FETCHED, k * ITEMS_PER_PERSON))
         owners_of_rows = view.owners_of(ids)
-        lexical = [self.lexical.search(q, LEXICAL_CANDIDATES) if self.lexical else {} for q in word_texts]
+        lexical, covered = zip(*[self.lexical.search_with_coverage(q, LEXICAL_CANDIDATES) if self.lexical else ({}, {})
+                                 for q in word_texts]) if len(word_texts) else ((), ())
         services = self.bridge.services_for(query_vectors, part_vectors, word_texts) if self.bridge \
             else [[] for _ in queries]
         candidates = []
         for q, (row, lex) in enumerate(zip(owners_of_rows, lexical)):
+            if not query_vectors[q].any():
+                candidates.append(set())
+                continue
             found = set(row[row >= 0].tolist())
             nominated = set(lex) | {pk for hit in services[q] for pk in view.nominees(hit.service)}
             found |= {pk for pk in nominated if scope.allows(pk, q)}
@@ -148,11 +156,11 @@ class Ranker:
             bridge_of = self._bridge(services[q])
             direct_of_item = dict(zip(item_ids[rows].tolist(), direct.tolist())) if bridge_of else {}
             best: dict[int, tuple[float, int | str, str | None]] = {}  # pk -> (fit, why, kind)
-            lex = lexical[q]
+            says = covered[q]
             for pk, (fit, local) in fits.items():
                 why = int(item_ids[rows[local]])
-                if lex:
-                    fit += self.weights.lexical * lex.get(pk, 0.0)
+                if says:  # the words: how much of what is asked they say themselves
+                    fit += self.weights.lexical * says.get(pk, 0.0)
                 if pk in bridge_of:
                     bridge, role_item = bridge_of[pk]
                     fit += self.weights.bridge * bridge
@@ -165,6 +173,10 @@ class Ranker:
                     pk = hit.person_pk
                     if scope.allows(pk, q) and (pk not in best or hit.score > best[pk][0]):
                         best[pk] = (hit.score, hit.matched, hit.field)
+                contact = contacts[q] if contacts else None
+                for pk in view.people_with_contact(contact) if contact else []:
+                    if scope.allows(pk, q):
+                        best[pk] = (1.0, contact, "email" if "@" in contact else "phone")
             finals = self._final_scores(best, scope, k)
             per_query.append({pk: (finals[pk], fit, why, kind) for pk, (fit, why, kind) in best.items() if pk in finals})
 

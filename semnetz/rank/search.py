@@ -17,11 +17,14 @@ from ..records import clean_text
 from ..limits import DEFAULT_HOPS, DEFAULT_K, MAX_HOPS, MAX_K, MAX_QUERY_CHARS, SEARCH_MODES
 from ..results import Match, PathStep, SearchResult
 from ..text import query_clauses
-from ..when import availability_fit, parse_when, read_availability, read_wanted, time_said, without_time
+from ..config import models_dir
+from ..index.vocabulary import background_words
+from ..when import availability_fit, parse_when, read_availability, read_wanted
 from .graph import Reach, compute_reach, path_steps
 from .ranker import Ranker, Scope
+from .reading import Reading, read_query
 from .showing import Cut
-from .spelling import Speller
+from .spelling import Spelled, Speller
 from .weights import WEIGHTS, Weights
 
 
@@ -50,25 +53,33 @@ class Searcher:
             raise InputError("empty query: say what you need, e.g. semnetz \"brauche Handwerker\"")
         notes = [_note(q) for q in queries]
         queries = [q[:MAX_QUERY_CHARS] for q in queries]
-        # a time said in the query ("Babysitter am Samstagabend") weighs availability like `when`, which wins
-        said = [time_said(q) for q in queries]
-        times = [when or t for t in said]
-        spelled = [self.speller().respell(q) for q in queries]  # "brauche Klemptner" is searched as "… Klempner"
+        # what is needed, when, and whom it names: a time said in the query ("Babysitter am Samstagabend") weighs
+        # availability like `when` (which wins), and only what is needed is searched for (rank/reading.py)
+        readings = [self.read(q) for q in queries]
+        times = [when or r.time for r in readings]
+        # "brauche Klemptner" is searched as "… Klempner"
+        spelled = [self.speller().respell(r.content) if r.content else Spelled("") for r in readings]
         ranker = Ranker(self.view, self.bridge, self.weights, mode)
         vectors, parts = (None, None) if mode == "lexical" else \
-            self._encode([s.text for s in spelled], said, mode == "hybrid")
+            self._encode([s.text for s in spelled], mode == "hybrid")
         ranked, verdicts = self.rank_per_time(ranker, queries, vectors, parts, k, times, hops,
                                               tuple(sorted(tags or ())), explicit=when,
-                                              word_texts=[s.words_text() for s in spelled])
+                                              word_texts=[s.words_text() for s in spelled],
+                                              contacts=[r.contact for r in readings])
         cut = self.cut(mode)
         results = []
-        for query, matches, availability, time, spelling in zip(queries, ranked, verdicts, times, spelled):
+        for query, matches, availability, time, spelling, reading in zip(queries, ranked, verdicts, times, spelled,
+                                                                          readings):
             self.describe(matches, hops, availability)
             result = SearchResult(query, matches, when=time if availability else None, min_score=cut.min_score,
                                   network_size=self.view.people_count,
                                   searched_as=spelling.text if spelling.changed else None)
             result.note = notes[len(results)]
-            if result.note and not _searchable(query):
+            if reading.asks_nothing and not matches and result.note is None:
+                result.note = NOTHING_ASKED
+            if result.note is not None:  # which note, for a front door's own words
+                result.note_key = "nothing_to_search" if result.note == NOTHING_ASKED else "query_cut"
+            if result.note == NOTHING_ASKED:
                 result.matches = []  # nothing in it to search for: an empty answer, not a random list
             elif include_all:
                 cut.label_all(matches)
@@ -87,30 +98,43 @@ class Searcher:
             return Cut(0.0, 0.5, self.weights.score_margin, 1.0, 1.0)
         return Cut.of(encoder_info(self.encoder.name), self.encoder.min_score, self.weights.score_margin)
 
-    def _encode(self, queries: list[str], said: list[str | None], with_parts: bool
-                ) -> tuple[np.ndarray, list[np.ndarray] | None]:
-        """The queries' vectors and (with_parts) per query the vectors of its parts that can name a need by
-        themselves: its clauses, and the query without the time it names; one encoder call."""
-        if not with_parts:
-            return self.encoder.encode_texts(queries), None
-        texts_of = [_parts(q, time) for q, time in zip(queries, said)]
-        vectors = self.encoder.encode_texts(list(queries) + [t for texts in texts_of for t in texts])
-        return vectors[:len(queries)], _split(vectors[len(queries):], texts_of)
+    def read(self, text: str) -> Reading:
+        """What a query or need asks for, when, and whom it names (rank/reading.py), against this view's names
+        and the background knowledge's words."""
+        known = self.view.memo("background_words", lambda: background_words(models_dir()))
+        return read_query(text, self.view.is_given_name, lambda word: known.find(word) is not None)
 
-    def part_vectors(self, texts: list[str], said: list[str | None]) -> list[np.ndarray] | None:
-        """The vectors of each text's parts (see _encode), for texts whose own vectors are known."""
+    def _encode(self, contents: list[str], with_parts: bool) -> tuple[np.ndarray, list[np.ndarray] | None]:
+        """The vectors of what each query needs (zero where it asks for nobody's content, only for a person) and
+        (with_parts) per query the vectors of its clauses that can name a need by themselves; one encoder call."""
+        texts_of = [query_clauses(c) for c in contents] if with_parts else [[] for _ in contents]
+        flat = [c or "?" for c in contents] + [t for texts in texts_of for t in texts]
+        vectors = self.encoder.encode_queries(flat)
+        mains = np.array(vectors[:len(contents)], dtype=np.float32, copy=True)
+        mains[[i for i, c in enumerate(contents) if not c]] = 0.0
+        return mains, (_split(vectors[len(contents):], texts_of) if with_parts else None)
+
+    def content_vectors(self, texts: list[str], vectors: np.ndarray) -> tuple[list[Reading], np.ndarray,
+                                                                                list[np.ndarray] | None]:
+        """For texts whose vectors are known (needs): what each needs, its vector encoded again where that is
+        less than the whole text (a time, urgency or a name taken out), and the vectors of its parts."""
+        readings = [self.read(t) for t in texts]
+        changed = [i for i, (r, t) in enumerate(zip(readings, texts)) if r.content != t]
+        vectors = np.array(vectors, dtype=np.float32, copy=True)
+        if changed:
+            vectors[changed], _ = self._encode([readings[i].content for i in changed], False)
         if self.bridge is None:
-            return None
-        texts_of = [_parts(t, time) for t, time in zip(texts, said)]
+            return readings, vectors, None
+        texts_of = [query_clauses(r.content) for r in readings]
         flat = [t for texts in texts_of for t in texts]
-        vectors = self.encoder.encode_texts(flat) if flat else np.zeros((0, self.encoder.dim), np.float32)
-        return _split(vectors, texts_of)
+        parts = self.encoder.encode_queries(flat) if flat else np.zeros((0, self.encoder.dim), np.float32)
+        return readings, vectors, _split(parts, texts_of)
 
     def rank_per_time(self, ranker: Ranker, texts: list[str], vectors: np.ndarray | None,
                       parts: list[np.ndarray] | None, k: int, times: list[str | None], hops: int,
                       tags: tuple[str, ...] = (), explicit: str | None = None,
-                      exclude: list[set[int]] | None = None, word_texts: list[str] | None = None
-                      ) -> tuple[list[list[Match]], list[dict[int, str]]]:
+                      exclude: list[set[int]] | None = None, word_texts: list[str] | None = None,
+                      contacts: list[str | None] | None = None) -> tuple[list[list[Match]], list[dict[int, str]]]:
         """Rank each text with the availability of its time weighed, one ranking pass per distinct time (usually
         one for the whole batch). explicit: a time the user gave (an error if it names no time); exclude: per
         text, people never to return (and names are not searched). Returns the matches and the availability
@@ -124,7 +148,8 @@ class Searcher:
                 scope = replace(scope, use_names=False, exclude_pks=[exclude[i] for i in rows], factors={})
             found = ranker.rank([texts[i] for i in rows], None if vectors is None else vectors[rows], k, scope,
                                 None if parts is None else [parts[i] for i in rows],
-                                None if word_texts is None else [word_texts[i] for i in rows])
+                                None if word_texts is None else [word_texts[i] for i in rows],
+                                None if contacts is None else [contacts[i] for i in rows])
             for i, matches in zip(rows, found):
                 ranked[i], verdicts[i] = matches, availability
         return ranked, verdicts
@@ -293,22 +318,16 @@ def _searchable(query: str) -> bool:
     return any(len(w) >= 2 and w not in stopwords() for w in words)
 
 
+NOTHING_ASKED = ("there is no word to search for in this query (only punctuation, single letters, words like 'und', "
+                 "'the' or 'hilfe', 'dringend'): say what you need, e.g. \"brauche Handwerker\"")
+
+
 def _note(query: str) -> str | None:
     if not _searchable(query):
-        return ("there is no word to search for in this query (only punctuation, single letters or words like "
-                "'und', 'the'): say what you need, e.g. \"brauche Handwerker\"")
+        return NOTHING_ASKED
     if len(query) > MAX_QUERY_CHARS:
         return f"the query is {len(query):,} characters long; its first {MAX_QUERY_CHARS:,} were searched"
     return None
-
-
-def _parts(text: str, time: str | None) -> list[str]:
-    """The parts of a query that can name a need by themselves: its clauses, and the query without its time."""
-    parts = query_clauses(text)
-    rest = without_time(text) if time else ""
-    if re.search(r"\w", rest):
-        parts.append(rest)
-    return parts
 
 
 def _split(vectors: np.ndarray, texts_of: list[list[str]]) -> list[np.ndarray]:

@@ -15,6 +15,10 @@ from dataclasses import dataclass
 from ..results import Match
 
 CONFIDENCES = ("good", "maybe", "closest", "weak")  # weak: below the minimum, shown only with --all
+# A person the query names (by name, alias, number or address) is a good fit when named exactly, a maybe when
+# only nearly ("Katrin Hofman"): a near miss may be someone else.
+LOOKUP_KINDS = ("name", "alias", "phone", "email")
+EXACT = 0.999
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,10 @@ class Cut:
         return cls(min_score, float(info.get("good_score", min_score + 0.15)), float(info.get("margin", margin)),
                    float(info.get("standout_gap", 0.0)), float(info.get("standout_floor", min_score - 0.1)))
 
-    def confidence(self, score: float) -> str:
+    def confidence(self, match: Match) -> str:
+        score = match.score
+        if match.why_kind in LOOKUP_KINDS and match.fit < EXACT:
+            return "maybe" if score >= self.min_score else "weak"
         return "good" if score >= self.good_score else "maybe" if score >= self.min_score else "weak"
 
     def stands_out(self, matches: list[Match]) -> bool:
@@ -40,13 +47,14 @@ class Cut:
         return best >= self.standout_floor and best - second >= self.standout_gap
 
     def shown(self, matches: list[Match]) -> list[Match]:
-        """The matches (best first) a user sees, each with its confidence."""
+        """The matches (best first) a user sees, each with its confidence: everyone who fits well, and who may
+        fit within the margin of the best (whoever fits well is never hidden behind someone who fits better)."""
         if not matches:
             return []
-        floor = max(self.min_score, matches[0].score - self.margin)
-        shown = [m for m in matches if m.score >= floor]
-        for m in shown:
-            m.confidence = self.confidence(m.score)
+        for m in matches:
+            m.confidence = self.confidence(m)
+        floor = matches[0].score - self.margin
+        shown = [m for m in matches if m.confidence == "good" or (m.confidence == "maybe" and m.score >= floor)]
         if not shown and self.stands_out(matches):
             matches[0].confidence = "closest"
             shown = [matches[0]]
@@ -55,7 +63,7 @@ class Cut:
     def label_all(self, matches: list[Match]) -> list[Match]:
         """Every match with its confidence (--all)."""
         for m in matches:
-            m.confidence = self.confidence(m.score)
+            m.confidence = self.confidence(m)
         if matches and matches[0].confidence == "weak" and self.stands_out(matches):
             matches[0].confidence = "closest"
         return matches

@@ -1,6 +1,6 @@
 """The ranking formula of the README ("What a score means"), in one frozen object:
 
-    fit   = (best piece + second × second-best piece) / (1 + second)  +  lexical × BM25 share  +  bridge × bridge
+    fit   = (best piece + second × second-best piece) / (1 + second)  +  lexical × words said  +  bridge × bridge
     score = fit × reach × availability + helped × min(times helped, helped_max)
     reach = product over the hops after the first of (hop_base + hop_strength × tie strength)
 
@@ -18,13 +18,16 @@ import numpy as np
 @dataclass(frozen=True)
 class Weights:
     second_piece: float = 0.2  # a second piece that fits counts this much (two fitting pieces beat one lucky phrase)
-    lexical: float = 0.1  # most a lexical match adds (the query's distinctive words in their profile)
+    # the words: added × how much of what the query says their profile says too (its rare words weigh most, a
+    # word nobody here uses the most): the exact trade ("Regenrinne reinigen") beats the topic ("Wohnungsreinigung")
+    lexical: float = 0.2
     bridge: float = 0.5  # background knowledge: the need calls for a service whose role they hold
     bridge_role_baseline: float = 0.3  # a piece's cosine to a role counts only above this, rescaled to 0..1
     hop_base: float = 0.75  # per link beyond a direct contact, reach × (hop_base + hop_strength × strength)
     hop_strength: float = 0.2
     default_strength: float = 0.5  # a tie of unsaid strength
-    availability: dict = field(default_factory=lambda: {"fits": 1.05, "contradicts": 0.75, "unknown": 1.0})
+    # a time said in a query weighs only here (never in the fit): who says their time fits it rises clearly
+    availability: dict = field(default_factory=lambda: {"fits": 1.15, "contradicts": 0.75, "unknown": 1.0})
     helped: float = 0.03  # added per introduction after which they helped …
     helped_max: int = 3  # … for at most this many
     score_margin: float = 0.2  # not shown: more than this below the best fit

@@ -43,7 +43,7 @@ BLOCK_BYTES = 256 << 10
 
 
 class StoreBusyError(SemnetzError):
-    pass
+    key = "busy"
 
 
 def _notice(message: str) -> None:

@@ -342,16 +342,16 @@ class PeopleTable:
 
     def view_rows(self, pks: list[int] | None) -> dict[str, list]:
         """What the search view keeps of these people (or everyone), by pk: id, name, aliases, tags, whether
-        they are a direct contact, what they say about their time (text and offers), and how often they helped."""
+        they are a direct contact, their contact (JSON), what they say about their time (text and offers), and how often they helped."""
         only = "" if pks is None else "WHERE p.pk IN (SELECT pk FROM _pks)"
         with _pk_table(self.conn, pks):
             result = self.conn.execute(
-                f"""SELECT p.pk, p.id, p.name, p.aliases, p.tags, p.via IS NULL AS direct,
+                f"""SELECT p.pk, p.id, p.name, p.aliases, p.tags, p.via IS NULL AS direct, p.contact,
                            concat_ws(' ', p.text, (SELECT string_agg(i.text, ' ' ORDER BY i.pos) FROM items i
                                                    WHERE i.person_pk = p.pk AND i.kind = 'offer')) AS availability,
                            (SELECT count(*) FROM intros t WHERE t.person_pk = p.pk AND t.status = 'helped') AS helped
                     FROM people p {only} ORDER BY p.pk""").fetchall()
-        columns = ("pk", "id", "name", "aliases", "tags", "direct", "availability", "helped")
+        columns = ("pk", "id", "name", "aliases", "tags", "direct", "contact", "availability", "helped")
         return {c: [row[i] for row in result] for i, c in enumerate(columns)}
 
     def lexical_terms(self, pks: list[int] | None, stem_sql, too_common: int) -> dict[str, np.ndarray | list]:

@@ -23,8 +23,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import InputError, SemnetzError, UnknownPersonError
-from ..limits import DEFAULT_HOPS, DEFAULT_K, DEFAULT_PROPOSALS, MAX_HOPS, MAX_K, MAX_PROPOSALS
+from ..limits import DEFAULT_HOPS, DEFAULT_K, DEFAULT_PROPOSALS, MAX_HOPS, MAX_K, MAX_PROPOSALS, MAX_QUERY_CHARS
 from ..records import SELF_ID, PersonEdit, person_from_dict
+from ..results import mailto_uri, tel_uri
 from ..store import StoreBusyError
 from .access import COOKIE, COOKIE_MAX_AGE_S, SAFE_METHODS, Access, same_origin
 from .messages import Translator, pick_language
@@ -119,23 +120,27 @@ def _validation_message(exc: RequestValidationError) -> str:
 def _errors(app: FastAPI) -> None:
     @app.exception_handler(SemnetzError)
     def semnetz_error(request: Request, exc: SemnetzError):
+        if is_page(request):
+            return problem(request, status_of(exc), translator(request).error(exc))
         return problem(request, status_of(exc), str(exc))
 
     @app.exception_handler(RequestValidationError)
     def invalid(request: Request, exc: RequestValidationError):
-        return problem(request, 422, _validation_message(exc))
+        return problem(request, 422, _validation_message(exc), key="invalid_request" if is_page(request) else None)
 
     @app.exception_handler(StarletteHTTPException)
     def http_error(request: Request, exc: StarletteHTTPException):
         if exc.status_code == 404 and is_page(request):
             return problem(request, 404, "not found", key="not_found")
-        return problem(request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
+        return problem(request, exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None),
+                       key="invalid_request" if is_page(request) else None)
 
     @app.exception_handler(Exception)
     def failed(request: Request, exc: Exception):
         log.exception("semnetz serve: %s %s failed", request.method, request.url.path)
         first = (str(exc).splitlines() or [type(exc).__name__])[0]
-        return problem(request, 500, f"the server failed ({type(exc).__name__}: {first}); see its terminal")
+        return problem(request, 500, f"the server failed ({type(exc).__name__}: {first}); see its terminal",
+                       key="server_failed" if is_page(request) else None)
 
 
 # ---------------------------------------------------------------- access
@@ -159,7 +164,7 @@ def _refused(request: Request, access: Access) -> Response | None:
     """The answer to a request that may not go on (or that only signs in); None lets it through."""
     if not access.host_allowed(request.headers.get("host")):
         return problem(request, 403, "this server is bound to a loopback address and answers only to that name "
-                                     "(the Host header names another)")
+                                     "(the Host header names another)", key="wrong_host" if is_page(request) else None)
     how = access.credential(request.headers, request.query_params, request.cookies) if access.required else None
     if access.required and how is None:
         return problem(request, 401, "a token is needed: send 'Authorization: Bearer TOKEN', or open the link "
@@ -235,9 +240,9 @@ def _api(app: FastAPI, net) -> None:
                    include_all: Annotated[bool, Query(alias="all")] = False) -> dict:
         """The same objects as `semnetz search --json`, under "results" (`{"q", "results": [...]}`, plus "when",
         "searched_as", "note" when they apply)."""
-        if not q.strip():
-            raise InputError("say what you need, e.g. /api/search?q=brauche+Handwerker")
-        return net.search(q, k=k, hops=hops, when=when, tags=tag or None, include_all=include_all).to_json()
+        result = net.search(q, k=k, hops=hops, when=when, tags=tag or None, include_all=include_all)
+        net.reach(result.matches)
+        return result.to_json()
 
     @app.get("/api/people", tags=["people"], summary="Everyone, in the import format")
     def api_people() -> list[dict]:
@@ -254,8 +259,7 @@ def _api(app: FastAPI, net) -> None:
         them); an id someone has is an error."""
         record = person_from_dict(person)
         new_id = net.add(record)
-        return {"id": new_id, "person": net.get(new_id).to_dict(),
-                "same_name": [i for i in net.same_name(record.name) if i != new_id]}
+        return {"id": new_id, "person": net.get(new_id).to_dict(), "same_name": net.namesakes(new_id)}
 
     @app.patch("/api/people/{person_id:path}", tags=["people"], summary="Change a person")
     def api_edit_person(person_id: str, changes: Annotated[Any, Body(
@@ -269,7 +273,7 @@ def _api(app: FastAPI, net) -> None:
     @app.get("/api/needs", tags=["needs"], summary="Needs, soonest first")
     def api_needs(status: Annotated[str | None, Query(description="open, matched, fulfilled or expired")] = None
                   ) -> list[dict]:
-        return [row.to_json() for row in net.needs(status)]
+        return [row.to_json() for row in net.needs(status, read_only=True)]
 
     @app.post("/api/needs", tags=["needs"], status_code=201, summary="Add a need")
     def api_add_need(need: NeedIn) -> dict:
@@ -284,8 +288,9 @@ def _api(app: FastAPI, net) -> None:
                                                                               "could meet")] = None,
                   k: Annotated[int, Query(ge=1, le=MAX_PROPOSALS)] = DEFAULT_PROPOSALS,
                   include_all: Annotated[bool, Query(alias="all")] = False) -> list[dict]:
-        """For every open need the people whose offers could meet it, best first (as `semnetz match --json`)."""
-        return [p.to_json() for p in net.match(person, k=k, include_all=include_all)]
+        """For every open need the people whose offers could meet it, best first (as `semnetz match --json`).
+        A GET writes nothing: unlike `semnetz match`, the proposals are not written to the audit log."""
+        return [p.to_json() for p in net.reach(net.match(person, k=k, include_all=include_all, read_only=True))]
 
     @app.get("/api/intros", tags=["needs"], summary="Introductions recorded")
     def api_intros(need_id: int | None = None) -> list[dict]:
@@ -321,33 +326,34 @@ def _redirect(path: str, fragment: str = "", **query) -> RedirectResponse:
                             status_code=303)
 
 
-def _reach(steps, t: Translator) -> str:
-    """How to reach someone, in words ("Direct contact." / "Ask A to introduce you to B (Bruder), who knows C.")."""
-    if len(steps) <= 1:
-        return t("direct")
-    named = [s.name + (f" ({s.relation})" if s.relation else "") for s in steps[1:]]
-    text = t("intro_ask", introducer=steps[0].name, target=named[0])
-    for before, name in zip(steps[1:], named[1:]):
-        text += t("intro_chain", previous=before.name, name=name)
-    return text + "."
-
-
-def _contact_links(name: str, contact: dict, t: Translator) -> list[dict]:
+def _reach_view(reach, t: Translator) -> dict:
+    """How to reach someone (the library's Reach: whom to contact and how), in the page's words and links."""
+    steps = reach.steps
+    if not reach.introduced:
+        text = t("direct")
+    else:
+        named = [s.name + (f" ({s.relation})" if s.relation else "") for s in steps[1:]]
+        text = t("intro_ask", introducer=steps[0].name, target=named[0])
+        for before, name in zip(steps[1:], named[1:]):
+            text += t("intro_chain", previous=before.name, name=name)
+        text += "."
+    name = reach.whom.name
     links = []
-    for key, value in (contact or {}).items():
-        if key == "phone":
-            number = "".join(c for c in value if c.isdigit() or c == "+")
-            links.append({"href": f"tel:{number}" if number else None, "text": t("call", name=name, phone=value)})
+    for key, value in reach.contact.items():
+        if key == "phone":  # a short text to see, the whole sentence to hear (it contains the short one)
+            links.append({"href": tel_uri(value), "text": t("call_short", phone=value),
+                          "label": t("call", name=name, phone=value)})
         elif key == "email":
-            links.append({"href": "mailto:" + quote(value, safe="@.+-_"), "text": t("write", name=name, email=value)})
+            links.append({"href": mailto_uri(value), "text": t("write_short", email=value),
+                          "label": t("write", name=name, email=value)})
         else:
-            links.append({"href": None, "text": f"{name}, {key}: {value}"})
-    return links
+            links.append({"href": None, "text": f"{name}, {key}: {value}", "label": None})
+    return {"text": text, "links": links}
 
 
-def _match_view(match, contacts: dict, t: Translator) -> dict:
+def _match_view(match, t: Translator) -> dict:
     why = {"name": "why_name", "alias": "why_alias"}.get(match.why_kind)
-    contact_of = match.introducer or (match.steps[-1] if match.steps else None)
+    reach = _reach_view(match.reach, t) if match.reach else {"text": "", "links": []}
     return {
         "id": match.id, "name": match.name,
         "confidence": match.confidence or "",
@@ -355,28 +361,27 @@ def _match_view(match, contacts: dict, t: Translator) -> dict:
         "score": t("score", score=t.number(match.score)),
         "why": t(why, why=match.why) if why else match.why,
         "time": {"fits": t("time_fits"), "contradicts": t("time_contradicts")}.get(match.availability or ""),
-        "reach": _reach(match.steps, t),
-        "links": _contact_links(contact_of.name, contacts.get(contact_of.id, {}), t) if contact_of else [],
+        "reach": reach["text"],
+        "links": reach["links"],
     }
 
 
 def _search_view(net, result, t: Translator) -> dict:
-    ids = [m.id for m in result.matches] + [m.introducer.id for m in result.matches if m.introducer]
-    contacts = net.contacts(ids)
-    if result.network_size == 0:
-        summary = t("nobody_yet")
-    elif not result.matches and result.note and result.best_below_threshold is None:
-        summary = t("nothing_searched", note=result.note)
-    elif not result.matches:
-        summary = t("nobody_fits", q=result.query)
-    elif all(m.confidence == "closest" for m in result.matches):
-        summary = t("closest_only", q=result.query)
-    else:
-        summary = None
+    net.reach(result.matches)
+    verdict = result.verdict
+    summary = {"empty_network": lambda: t("nobody_yet"),
+               "nothing_searched": lambda: t("nothing_searched"),
+               "nobody_fits": lambda: t("nobody_fits", q=result.query),
+               "closest_only": lambda: t("closest_only", q=result.query)}.get(verdict, lambda: None)()
     return {"query": result.query, "summary": summary,
             "searched_as": t("searched_as", q=result.searched_as) if result.searched_as else None,
-            "note": t("note", note=result.note) if result.note and result.matches else None,
-            "matches": [_match_view(m, contacts, t) for m in result.matches]}
+            "note": t("query_cut", limit=t.number(MAX_QUERY_CHARS, 0)) if result.note_key == "query_cut" else None,
+            "matches": [_match_view(m, t) for m in result.matches]}
+
+
+def _name(row_id: str, name: str, t: Translator) -> str:
+    """A person's name as the page says it: you are "ich"/"me", not the person "me"."""
+    return t("me_name") if row_id == SELF_ID else name
 
 
 def _need_view(need, t: Translator) -> dict:
@@ -388,8 +393,9 @@ def _need_view(need, t: Translator) -> dict:
             dates.append(t("need_from", date=t.date(need.due_from)))
         if need.due_until:
             dates.append(t("need_until", date=t.date(need.due_until)))
-    return {"id": need.need_id, "by": need.person_id, "heading": t("need_heading", name=need.person_name,
-                                                                    need=need.text),
+    heading = t("need_heading_me", need=need.text) if need.person_id == SELF_ID else \
+        t("need_heading", name=need.person_name, need=need.text)
+    return {"id": need.need_id, "by": need.person_id, "heading": heading,
             "when": t("need_when", when=need.when) + (f" ({', '.join(dates)})" if dates else "") if need.when else "",
             "status": need.status, "status_words": t(f"status_{need.status}"), "proposals": [], "intros": []}
 
@@ -421,7 +427,7 @@ def _pages(app: FastAPI, net) -> None:
     # ---- people
     def people_page(request, status=200, form=None, error=None):
         t = translator(request)
-        people = net.list_people()
+        people = [{**p, "name": _name(p["id"], p["name"], t)} for p in net.list_people()]
         return render(request, "people.html", status=status, title=t("people_title"), section="nav_people",
                       people=people, choices=[(p["id"], p["name"]) for p in people if p["id"] != SELF_ID],
                       form=form or _person_form(), error=error)
@@ -442,7 +448,7 @@ def _pages(app: FastAPI, net) -> None:
         try:
             new_id = net.add(person_from_dict(data))
         except InputError as exc:
-            return people_page(request, 422, form, str(exc))
+            return people_page(request, 422, form, translator(request).error(exc))
         return _redirect(f"/people/{quote(new_id, safe='')}", done="added")
 
     def person_page(request, person_id, status=200, form=None, error=None, done=None):
@@ -450,12 +456,13 @@ def _pages(app: FastAPI, net) -> None:
         record = net.get(person_id)
         message = None
         if done == "added":
-            others = [i for i in net.same_name(record.name) if i != record.id]
+            others = net.namesakes(record.id)
             message = t("added", name=record.name, id=record.id) + (
                 " " + t("also_named", name=record.name, ids=", ".join(others)) if others else "")
         elif done == "saved":
             message = t("saved")
-        return render(request, "person.html", status=status, title=t("person_title", name=record.name),
+        title = t("person_title_me") if record.id == SELF_ID else t("person_title", name=record.name)
+        return render(request, "person.html", status=status, title=title,
                       section="nav_people", person=record, form=form or _person_form(record),
                       choices=[c for c in people_choices() if c[0] != record.id], error=error, done=message)
 
@@ -474,20 +481,21 @@ def _pages(app: FastAPI, net) -> None:
         try:
             net.edit(person_id, change)
         except InputError as exc:
-            return person_page(request, person_id, 422, form, str(exc))
+            return person_page(request, person_id, 422, form, translator(request).error(exc))
         return _redirect(f"/people/{quote(person_id, safe='')}", done="saved")
 
     # ---- needs and introductions
     def needs_page(request, status=200, form=None, error=None, done=None, person=None):
         t = translator(request)
-        needs = [_need_view(n, t) for n in net.needs()]
+        needs = [_need_view(n, t) for n in net.needs(read_only=True)]  # a view writes nothing
         by_id = {n["id"]: n for n in needs}
-        for proposal in net.match():
+        for proposal in net.reach(net.match(read_only=True)):
             if proposal.need.need_id in by_id:
+                reach = _reach_view(proposal.reach, t) if proposal.reach else {"text": "", "links": []}
                 by_id[proposal.need.need_id]["proposals"].append({
                     "person_id": proposal.person_id, "name": proposal.person_name,
                     "offer": t("proposal", name=proposal.person_name, offer=proposal.offer),
-                    "reach": _reach(proposal.steps, t)})
+                    "reach": reach["text"], "links": reach["links"]})
         for intro in net.intros():
             if intro.need_id in by_id:
                 by_id[intro.need_id]["intros"].append({
@@ -514,11 +522,9 @@ def _pages(app: FastAPI, net) -> None:
     @app.post("/needs", include_in_schema=False)
     def needs_post(request: Request, by: PersonField = "", text: PersonField = "", when: PersonField = ""):
         try:
-            if not by:
-                raise InputError("say whose need it is")
             need_id = net.add_need(by, text, when.strip() or None)
         except SemnetzError as exc:
-            return needs_page(request, 422, {"by": by, "text": text, "when": when}, str(exc))
+            return needs_page(request, 422, {"by": by, "text": text, "when": when}, translator(request).error(exc))
         return _redirect("/needs", f"need-{need_id}", done="need")
 
     @app.post("/intros", include_in_schema=False)
@@ -526,7 +532,7 @@ def _pages(app: FastAPI, net) -> None:
         try:
             net.intro(need_id, person_id)
         except SemnetzError as exc:
-            return needs_page(request, 422, error=str(exc))
+            return needs_page(request, 422, error=translator(request).error(exc))
         return _redirect("/needs", f"need-{need_id}", done="intro", person=person_id)
 
     @app.post("/outcomes", include_in_schema=False)
@@ -534,9 +540,9 @@ def _pages(app: FastAPI, net) -> None:
                       helped: PersonField = ""):
         try:
             if helped not in ("yes", "no"):
-                raise InputError("say whether they helped (helped=yes or helped=no)")
+                raise InputError("say whether they helped (helped=yes or helped=no)", key="helped_missing")
             net.outcome(need_id, person_id, helped == "yes")
         except SemnetzError as exc:
-            return needs_page(request, 422, error=str(exc))
+            return needs_page(request, 422, error=translator(request).error(exc))
         return _redirect("/needs", f"need-{need_id}", done="helped" if helped == "yes" else "not_helped",
                          person=person_id)

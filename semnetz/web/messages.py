@@ -1,8 +1,9 @@
 """The page's words in German and English: one catalogue, one language per request (from Accept-Language).
 
 Templates say t("key", name=…) and never hold words of their own; tests/test_web_api.py checks that both
-languages have the same keys and placeholders. What the library says (an error's message, a search's note) stays
-as the library says it.
+languages have the same keys and placeholders. What the library decides is said here in words: a search's verdict
+and note by their keys (SearchResult.verdict, .note_key), an error by its key and values (ERRORS below; an English
+page shows the library's own message, the words the CLI prints).
 """
 
 from __future__ import annotations
@@ -29,7 +30,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "searched_as": "Searched for “{q}”.",
         "note": "Note: {note}",
         "nobody_yet": "Nobody in your network yet. Add people first.",
-        "nothing_searched": "Nothing searched: {note}.",
+        "nothing_searched": "Nothing searched: there is no word to search for (only punctuation, single letters or "
+                            "words like “and”). Say what you need, e.g. “need a plumber”.",
+        "query_cut": "Your question is long: its first {limit} characters were searched.",
         "nobody_fits": "Nobody in your network fits “{q}”.",
         "closest_only": "Nobody in your network fits “{q}” well; the closest:",
         "confidence_good": "good fit",
@@ -47,9 +50,12 @@ MESSAGES: dict[str, dict[str, str]] = {
         "direct": "Direct contact.",
         "intro_ask": "Ask {introducer} to introduce you to {target}",
         "intro_chain": ", who knows {name}",
-        "call": "Call {name}: {phone}",
-        "write": "E-mail {name}: {email}",
+        "call": "{name}, call: {phone}",
+        "write": "{name}, e-mail: {email}",
+        "call_short": "Call: {phone}",
+        "write_short": "E-mail: {email}",
         "edit_person": "Edit {name}",
+        "edit_short": "Edit",
         # people
         "people_title": "People",
         "add_person": "Add a person",
@@ -68,6 +74,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "add_button": "Add",
         "save_button": "Save",
         "person_title": "Edit {name}",
+        "person_title_me": "Edit my details",
         "person_id": "id {id}",
         "added": "Added {name} ({id}).",
         "also_named": "There is also a {name}: {ids}.",
@@ -78,6 +85,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "add_need": "Add a need",
         "field_by": "Who needs it?",
         "by_me": "me",
+        "me_name": "me",
+        "need_heading_me": "My need: {need}",
         "field_need": "What is needed?",
         "field_when": "When? e.g. “next week”, “by March”, “ASAP” (optional)",
         "add_need_button": "Add the need",
@@ -118,6 +127,9 @@ MESSAGES: dict[str, dict[str, str]] = {
         "token_set": "You are signed in on this device.",
         "continue": "Continue",
         "forbidden": "This form was sent from another site and was refused.",
+        "invalid_request": "The page was sent something it cannot read. Go back and try again.",
+        "server_failed": "Something went wrong on the computer that runs semnetz. Its window says more.",
+        "wrong_host": "This address is not the one the server was started for. Open the link it printed.",
     },
     "de": {
         "decimal_point": ",",
@@ -136,7 +148,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "searched_as": "Gesucht nach „{q}“.",
         "note": "Hinweis: {note}",
         "nobody_yet": "Noch niemand in deinem Netzwerk. Füge zuerst Personen hinzu.",
-        "nothing_searched": "Nichts gesucht: {note}.",
+        "nothing_searched": "Nichts gesucht: In der Frage steht kein Wort, nach dem sich suchen lässt (nur "
+                            "Satzzeichen, einzelne Buchstaben oder Wörter wie „und“). Sag, was du brauchst, z. B. "
+                            "„brauche Handwerker“.",
+        "query_cut": "Deine Frage ist lang: gesucht wurde nach ihren ersten {limit} Zeichen.",
         "nobody_fits": "Niemand in deinem Netzwerk passt zu „{q}“.",
         "closest_only": "Niemand in deinem Netzwerk passt gut zu „{q}“; am nächsten dran:",
         "confidence_good": "passt gut",
@@ -155,8 +170,11 @@ MESSAGES: dict[str, dict[str, str]] = {
         "intro_ask": "Bitte {introducer}, dich mit {target} bekannt zu machen",
         "intro_chain": "; {previous} kennt {name}",
         "call": "{name} anrufen: {phone}",
-        "write": "{name} eine E-Mail schreiben: {email}",
+        "write": "{name} schreiben, E-Mail: {email}",
+        "call_short": "Anrufen: {phone}",
+        "write_short": "E-Mail: {email}",
         "edit_person": "{name} bearbeiten",
+        "edit_short": "bearbeiten",
         "people_title": "Personen",
         "add_person": "Person hinzufügen",
         "all_people": "Alle ({n})",
@@ -174,6 +192,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "add_button": "Hinzufügen",
         "save_button": "Speichern",
         "person_title": "{name} bearbeiten",
+        "person_title_me": "Meine Angaben bearbeiten",
         "person_id": "Kennung {id}",
         "added": "{name} hinzugefügt ({id}).",
         "also_named": "Es gibt auch eine Person namens {name}: {ids}.",
@@ -183,6 +202,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "add_need": "Bedarf eintragen",
         "field_by": "Wer braucht es?",
         "by_me": "ich selbst",
+        "me_name": "ich",
+        "need_heading_me": "Mein Bedarf: {need}",
         "field_need": "Was wird gebraucht?",
         "field_when": "Wann? z. B. „nächste Woche“, „bis März“, „ASAP“ (optional)",
         "add_need_button": "Bedarf eintragen",
@@ -222,7 +243,53 @@ MESSAGES: dict[str, dict[str, str]] = {
         "token_set": "Du bist auf diesem Gerät angemeldet.",
         "continue": "Weiter",
         "forbidden": "Dieses Formular kam von einer anderen Seite und wurde abgelehnt.",
+        "invalid_request": "Die Seite hat etwas bekommen, das sie nicht lesen kann. Geh zurück und versuch es noch "
+                           "einmal.",
+        "server_failed": "Auf dem Rechner, auf dem semnetz läuft, ist etwas schiefgegangen. Sein Fenster sagt mehr.",
+        "wrong_host": "Diese Adresse ist nicht die, für die der Server gestartet wurde. Öffne den Link, den er "
+                      "ausgegeben hat.",
     },
+}
+
+
+# What the library's errors say (SemnetzError.key and .values), in the languages other than the library's English:
+# an English page shows the library's own message, the same words as the CLI; an error without a key here is
+# shown as the library says it.
+ERRORS: dict[str, dict[str, str]] = {
+    "de": {
+        "empty_query": "Sag, was du brauchst, z. B. „brauche Handwerker“.",
+        "unknown_person": "Niemand hat die Kennung „{id}“.",
+        "name_missing": "Der Name fehlt.",
+        "person_empty": "Sag, was die Person tut oder anbietet, oder gib ihre Telefonnummer oder E-Mail-Adresse an.",
+        "too_long": "{field} ist zu lang ({chars} Zeichen; höchstens {limit}).",
+        "too_many_entries": "{field} hat {entries} Einträge (höchstens {limit}).",
+        "too_many_pieces": "Zu viel Text: {pieces} durchsuchbare Teile (höchstens {limit}). Kürze den Text oder die "
+                           "Angebote.",
+        "sentence_too_long": "Der Text hat einen Satz von {chars} Zeichen ohne Punkt oder Komma (höchstens "
+                             "{limit}): teile ihn mit „.“, „,“ oder einer neuen Zeile.",
+        "nothing_to_change": "Es gibt nichts zu ändern.",
+        "via_themselves": "Niemand kann über sich selbst bekannt sein.",
+        "need_without_person": "Sag, wessen Bedarf es ist.",
+        "need_empty": "Der Bedarf ist leer: sag, was gebraucht wird.",
+        "when_empty": "Die Zeitangabe ist leer.",
+        "when_unknown": "Die Zeitangabe „{text}“ verstehe ich nicht (z. B. „bis März“, „nächste Woche“, „ASAP“, "
+                        "„01.03.2027“).",
+        "when_holidays": "„{text}“ verstehe ich nicht: Schulferien sind in jedem Bundesland anders. Gib die Daten an, "
+                         "z. B. „bis 10.04.“ oder „vom 30.03. bis 10.04.“.",
+        "when_past": "Die Zeit „{text}“ ist schon vorbei (sie endete am {end}). Gib eine Zeit ab heute an, z. B. "
+                     "„morgen“, „nächste Woche“, „bis März“.",
+        "unknown_need": "Einen Bedarf mit der Nummer {need_id} gibt es nicht.",
+        "intro_self": "{id} hat diesen Bedarf selbst; stelle jemand anderen vor.",
+        "helped_missing": "Sag, ob die Person geholfen hat.",
+        "unknown_status": "Den Status „{status}“ gibt es nicht (offen, vorgestellt, erledigt, abgelaufen).",
+        "busy": "Das Netzwerk ist gerade beschäftigt: ein anderer semnetz-Befehl schreibt. Versuch es gleich noch "
+                "einmal.",
+    },
+}
+FIELD_NAMES: dict[str, dict[str, str]] = {
+    "de": {"name": "Der Name", "text": "Der Text", "offers": "Ein Angebot", "aliases": "Ein anderer Name",
+           "tags": "Ein Schlagwort", "needs": "Ein Bedarf", "contact": "Die Kontaktangabe", "phone": "Die Telefonnummer",
+           "email": "Die E-Mail-Adresse", "via": "„Du kennst sie über“"},
 }
 
 
@@ -259,7 +326,31 @@ class Translator:
         return self._messages[key].format(**values)
 
     def number(self, value: float, digits: int = 2) -> str:
-        return f"{value:.{digits}f}".replace(".", self._messages["decimal_point"])
+        point = self._messages["decimal_point"]
+        if digits == 0:  # a count: 20,000 / 20.000
+            return f"{round(value):,}".replace(",", "." if point == "," else ",")
+        return f"{value:.{digits}f}".replace(".", point)
+
+    def error(self, exc) -> str:
+        """A library error (SemnetzError) in this language: its key looked up in ERRORS, else its own message."""
+        from datetime import date
+
+        text = ERRORS.get(self.lang, {}).get(getattr(exc, "key", None) or "")
+        if text is None:
+            return str(exc)
+        values = {}
+        for name, value in (getattr(exc, "values", None) or {}).items():
+            if name == "field":
+                value = FIELD_NAMES.get(self.lang, {}).get(value, value)
+            elif isinstance(value, date):
+                value = self.date(value)
+            elif isinstance(value, int) and not isinstance(value, bool) and name != "need_id":
+                value = self.number(value, 0)
+            values[name] = value
+        try:
+            return text.format(**values)
+        except (KeyError, IndexError):
+            return str(exc)
 
     def date(self, value) -> str:
         return value.strftime(self._messages["date_format"])
