@@ -1,24 +1,34 @@
 """Calibrate what a user is shown (rank/showing.py) on labelled queries, many of them ones nobody fits.
 
-    python benchmarks/calibrate.py [--encoder use-m3] [--json OUT]
+    python benchmarks/calibrate.py [--encoder use-m3] [--nobody-rate 0.85] [--good-precision 0.85] [--json OUT]
 
-Every labelled set in data/ is ranked once (the demo network, --all, 10 deep); then the cut's thresholds are
-searched on a grid: the setting that shows the most (nDCG@5 of what is shown, pooled over the calibration sets)
-while answering "nobody fits well" (nobody marked good or maybe; the closest may still be shown) to at least
---nobody-rate of the queries nobody fits. Calibration sets: the development
-set, the check set, the English set, their typo'd variants, every other line of the nobody set, and every other
-query of the short-profile network (data/occupations.jsonl, as typed and with typos); the held-out set (and its
-typo'd variant) and the other halves are never looked at while choosing, and are reported beside. Prints the chosen thresholds and, per set, what the user sees.
+Every labelled set in data/ is ranked once as the default answer ranks it (Network.search: k 5, hops 2, here with
+--all so that every cut can be tried on the same lists) and once as `semnetz bench quality` ranks it (10 deep,
+hops 3: the "ranking" nDCG@5). Then, on the calibration sets pooled:
+
+- min_score: the one (0.40 … 0.99, step 0.01) that maximises label accuracy (among the queries somebody fits: the
+  first shown result fits and is labelled good or maybe) while answering at least --nobody-rate of the queries
+  nobody fits with nobody said to fit (no match, or only the "closest"); ties go to the higher nobody accuracy, then
+  to the higher nDCG@5 as seen, then to the lower min_score;
+- good_score: the lowest score (from min_score, step 0.01) from which at least --good-precision of the people shown
+  as "good" fit (every query, the ones nobody fits included: anyone shown as good there does not fit).
+
+margin, standout_gap and standout_floor are the encoder's in models/encoders.json (the defaults of Cut.of when it
+names none); they do not move label accuracy or nobody accuracy, only what is shown after the first and whether a
+"closest" is shown. Calibration sets: the development set, the check set, the English set, their typo'd variants,
+every other line of the nobody set, every other query of the short-profile network (data/occupations.jsonl, as typed
+and with typos), and the "calibration" lines of the new-user set; the held-out set (and its typo'd variant), the other
+halves and the "heldout" lines of the new-user set are never looked at while choosing, and are reported beside.
+Prints the chosen thresholds and, per set and pooled, what the user sees; when models/encoders.json says otherwise
+for the encoder, the same figures at its setting too.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
 import json
 import sys
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -26,26 +36,38 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from semnetz import Network  # noqa: E402
-from semnetz.evaluation import ndcg_at, read_queries  # noqa: E402
-from semnetz.rank.showing import Cut  # noqa: E402
+from semnetz import Network
+from semnetz.encoders import encoder_info
+from semnetz.evaluation import label_figures, ndcg_at, read_queries
+from semnetz.limits import DEFAULT_HOPS, DEFAULT_K
+from semnetz.rank.showing import Cut
+from semnetz.rank.weights import WEIGHTS
 
 DATA = ROOT / "data"
 CALIBRATION = ["queries", "queries_check", "queries_en", "queries_typo", "queries_check_typo", "nobody-even",
-               "occupations-even", "occupations_typo-even"]
-HELD_OUT = ["queries_heldout", "queries_heldout_typo", "nobody-odd", "occupations-odd", "occupations_typo-odd"]
-
-
-class Ranked:
-    """A query's ranking (--all) as (id, score) pairs, with its labels."""
-
-    def __init__(self, q, rel: dict, ids: list[str], scores: list[float]):
-        self.q, self.rel, self.ids, self.scores = q, rel, ids, scores
+               "newuser-calibration", "occupations-even", "occupations_typo-even"]
+HELD_OUT = ["queries_heldout", "queries_heldout_typo", "nobody-odd", "newuser-heldout", "occupations-odd",
+            "occupations_typo-odd"]
+RANK_DEPTH, RANK_HOPS = 10, 3  # as `semnetz bench quality` ranks (the "ranking" nDCG@5)
 
 
 class FakeMatch:
-    def __init__(self, id_, score):
-        self.id, self.score, self.confidence = id_, score, None
+    """What Cut needs of a Match: its score, how well it fits and why (a look-up by name, alias, phone or e-mail
+    is good only when exact), and the confidence the cut gives it."""
+
+    def __init__(self, id_: str, score: float, fit: float, why_kind: str):
+        self.id, self.score, self.fit, self.why_kind, self.confidence = id_, score, fit, why_kind, None
+
+
+class Ranked:
+    """A query's default ranking (k 5, hops 2, --all) as (id, score, fit, why_kind), its deeper ranking (ids, 10
+    deep, hops 3), and its labels."""
+
+    def __init__(self, q: str, rel: dict, default: list[tuple], deep: list[str]):
+        self.q, self.rel, self.default, self.deep = q, rel, default, deep
+
+    def shown(self, cut: Cut) -> list[FakeMatch]:
+        return cut.shown([FakeMatch(*m) for m in self.default])
 
 
 def rank_sets(encoder: str) -> dict[str, list[Ranked]]:
@@ -56,6 +78,8 @@ def rank_sets(encoder: str) -> dict[str, list[Ranked]]:
              "queries_heldout_typo"]}
     nobody = read_queries(DATA / "queries_nobody.jsonl")
     demo["nobody-even"], demo["nobody-odd"] = nobody[0::2], nobody[1::2]
+    for split in ("calibration", "heldout"):
+        demo[f"newuser-{split}"] = read_queries(DATA / "queries_newuser.jsonl", split=split)
     occupations = {}
     for name in ("occupations", "occupations_typo"):
         queries = read_queries(DATA / f"queries_{name}.jsonl")
@@ -65,94 +89,138 @@ def rank_sets(encoder: str) -> dict[str, list[Ranked]]:
         with tempfile.TemporaryDirectory() as home, Network(home=home, model=encoder) as net:
             net.import_file(DATA / people)
             for name, queries in sets.items():
-                results = net.search_batch([q.q for q in queries], k=10, include_all=True, hops=3)
-                out[name] = [Ranked(q.q, q.rel, [m.id for m in r.matches], [m.score for m in r.matches])
-                             for q, r in zip(queries, results)]
+                texts = [q.q for q in queries]
+                default = net.search_batch(texts, k=DEFAULT_K, include_all=True, hops=DEFAULT_HOPS)
+                deep = net.search_batch(texts, k=RANK_DEPTH, include_all=True, hops=RANK_HOPS)
+                out[name] = [Ranked(q.q, q.rel, [(m.id, float(m.score), float(m.fit), m.why_kind) for m in d.matches],
+                                    [m.id for m in r.matches]) for q, d, r in zip(queries, default, deep)]
     return out
 
 
-def seen(cut: Cut, ranked: Ranked) -> list[str]:
-    return [m.id for m in shown_matches(cut, ranked)]
-
-
-def shown_matches(cut: Cut, ranked: Ranked) -> list[FakeMatch]:
-    return cut.shown([FakeMatch(i, s) for i, s in zip(ranked.ids, ranked.scores)])
-
-
-def says_fits(cut: Cut, ranked: Ranked) -> list[str]:
-    """Who is shown as fitting (good or maybe), not only as the closest."""
-    return [m.id for m in shown_matches(cut, ranked) if m.confidence in ("good", "maybe")]
-
-
 def figures(cut: Cut, rankings: list[Ranked]) -> dict:
-    """What the user sees: nDCG@5 of what is shown, how often a fitting person is shown, how often a shown
-    person fits, how often "nobody" is the answer to a query nobody fits (and to one somebody fits)."""
+    """What the user sees (evaluation.label_figures: label accuracy, closest on a right answer, nobody accuracy,
+    nDCG@5 as seen), nDCG@5 of the ranking, and how many of the people shown as good fit."""
+    shown = [r.shown(cut) for r in rankings]
+    queries = [_Query(r.rel) for r in rankings]
+    out = {k: v for k, v in label_figures(queries, shown).items() if k != "by_class"}
     labelled = [r for r in rankings if r.rel]
-    empty = [r for r in rankings if not r.rel]
-    shown = {id(r): seen(cut, r) for r in rankings}
-    fits = {id(r): says_fits(cut, r) for r in rankings}
-    fitting_shown = [any(i in r.rel for i in shown[id(r)]) for r in labelled]
-    shown_people = [(i in r.rel) for r in labelled for i in fits[id(r)]]
-    return {
-        "queries": len(rankings), "labelled": len(labelled), "nobody_fits": len(empty),
-        "ndcg@5_seen": float(np.mean([ndcg_at(shown[id(r)], r.rel, 5) for r in labelled])) if labelled else None,
-        "ndcg@5_ranking": float(np.mean([ndcg_at(r.ids, r.rel, 5) for r in labelled])) if labelled else None,
-        "fitting_person_shown": float(np.mean(fitting_shown)) if labelled else None,
-        "shown_person_fits": float(np.mean(shown_people)) if shown_people else None,
-        "nobody_right": float(np.mean([not fits[id(r)] for r in empty])) if empty else None,
-        "nobody_wrong": float(np.mean([not fits[id(r)] for r in labelled])) if labelled else None,
-    }
+    out["ndcg@5_ranking"] = float(np.mean([ndcg_at(r.deep, r.rel, 5) for r in labelled])) if labelled else None
+    good = [m.id in r.rel for r, s in zip(rankings, shown) for m in s if m.confidence == "good"]
+    out["shown_good"], out["good_fits"] = len(good), (float(np.mean(good)) if good else None)
+    return out
 
 
-def calibrate(sets: dict[str, list[Ranked]], nobody_rate: float) -> Cut:
+class _Query:
+    def __init__(self, rel: dict):
+        self.rel, self.cls = rel, None
+
+
+def good_precision(cut: Cut, pool: list[Ranked]) -> tuple[int, float | None]:
+    """How many people are shown as good over the pool, and the share of them who fit."""
+    good = [m.id in r.rel for r in pool for m in r.shown(cut) if m.confidence == "good"]
+    return len(good), (float(np.mean(good)) if good else None)
+
+
+def calibrate(sets: dict[str, list[Ranked]], base: Cut, nobody_rate: float, good_target: float) -> tuple[Cut, list]:
+    """The cut chosen on the calibration sets pooled, and the curve it was chosen on (min_score: its figures)."""
     pool = [r for name in CALIBRATION for r in sets[name]]
-    best, best_key = None, None
-    grid = itertools.product(np.arange(0.40, 0.90, 0.01), (0.15, 0.2, 0.25, 0.3), (0.0, 0.05, 0.1), (0.2, 0.3, 0.4))
-    for min_score, margin, gap, floor in grid:
-        cut = Cut(float(min_score), float(min_score), margin, gap, floor)
+    best, best_key, curve = None, None, []
+    for min_score in np.round(np.arange(0.40, 1.00, 0.01), 2):
+        # good_score high enough that it does not matter here: label and nobody accuracy count good and maybe alike
+        cut = Cut(float(min_score), 9.0, base.margin, base.standout_gap, base.standout_floor)
         f = figures(cut, pool)
-        if f["nobody_right"] < nobody_rate:
+        curve.append((float(min_score), f["label_accuracy"], f["nobody_accuracy"], f["ndcg@5_seen"]))
+        if f["nobody_accuracy"] < nobody_rate:
             continue
-        key = (round(f["ndcg@5_seen"], 4), f["nobody_right"], -min_score, -gap, -floor)
+        key = (round(f["label_accuracy"], 6), round(f["nobody_accuracy"], 6), round(f["ndcg@5_seen"], 6), -min_score)
         if best_key is None or key > best_key:
-            best, best_key = cut, key
+            best, best_key = float(min_score), key
     if best is None:
-        raise SystemExit(f"no setting answers nobody to {nobody_rate:.0%} of the queries nobody fits")
-    # "good": the score from which 95 % of the people shown fit (on the calibration sets)
-    scored = [(m.score, m.id in r.rel) for r in pool if r.rel for m in shown_matches(best, r)
-              if m.confidence in ("good", "maybe")]
-    good = best.min_score
-    for threshold in np.arange(best.min_score, 1.5, 0.01):
-        above = [fits for s, fits in scored if s >= threshold]
-        if above and np.mean(above) >= 0.95:
+        raise SystemExit(f"no min_score answers nobody to {nobody_rate:.0%} of the queries nobody fits")
+    good = None
+    for threshold in np.round(np.arange(best, 1.50, 0.01), 2):
+        n, precision = good_precision(Cut(best, float(threshold), base.margin, base.standout_gap, base.standout_floor),
+                                      pool)
+        if n and precision >= good_target:
             good = float(threshold)
             break
-    return replace(best, good_score=round(good, 2))
+    if good is None:
+        raise SystemExit(f"no good_score makes {good_target:.0%} of the people shown as good fit")
+    return Cut(best, good, base.margin, base.standout_gap, base.standout_floor), curve
+
+
+COLUMNS = (("label_accuracy", "label right"), ("closest_on_right", "closest on right"),
+           ("nobody_accuracy", "nobody right"), ("ndcg@5_seen", "nDCG@5 seen"), ("ndcg@5_ranking", "nDCG@5 ranking"),
+           ("good_fits", "good fits"))
+
+
+def table(cut: Cut, sets: dict[str, list[Ranked]]) -> tuple[str, dict]:
+    fmt = lambda v: "—" if v is None else f"{v:.3f}"
+    lines = [f"{'set':26} {'somebody':>8} {'nobody':>6} " + " ".join(f"{h:>16}" for _, h in COLUMNS)]
+    report = {}
+    for group, names in (("calibration", CALIBRATION), ("held out", HELD_OUT)):
+        rows = [(name, sets[name]) for name in names] + [(f"pooled {group}", [r for n in names for r in sets[n]])]
+        for name, rankings in rows:
+            f = figures(cut, rankings)
+            report[name] = f
+            lines.append(f"{name + (' *' if group == 'held out' and not name.startswith('pooled') else ''):26} "
+                         f"{f['somebody_fits']:>8} {f['nobody_fits']:>6} "
+                         + " ".join(f"{fmt(f[k]):>16}" for k, _ in COLUMNS))
+        lines.append("")
+    lines.append("* held out: never looked at while choosing. label right / closest on right / nDCG@5 seen: among the "
+                 "queries somebody fits; nobody right: among those nobody fits (no match, or only 'closest'); good "
+                 "fits: share of the people shown as good who fit (all queries)")
+    return "\n".join(lines), report
+
+
+def describe(cut: Cut) -> str:
+    return (f"min_score {cut.min_score:.2f}, good_score {cut.good_score:.2f}, margin {cut.margin:.2f}, "
+            f"standout_gap {cut.standout_gap:.2f}, standout_floor {cut.standout_floor:.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--encoder", default="use-m3")
-    parser.add_argument("--nobody-rate", type=float, default=0.9)
+    parser.add_argument("--nobody-rate", type=float, default=0.85,
+                        help="At least this share of the queries nobody fits answered so (calibration, pooled).")
+    parser.add_argument("--good-precision", type=float, default=0.85,
+                        help="At least this share of the people shown as good fit (calibration, pooled).")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
+    info = encoder_info(args.encoder)
+    registry = Cut.of(info, float(info["min_score"]), WEIGHTS.score_margin)
     sets = rank_sets(args.encoder)
-    cut = calibrate(sets, args.nobody_rate)
-    print(f"chosen: min_score {cut.min_score:.2f}, good_score {cut.good_score:.2f}, standout_gap "
-          f"{cut.standout_gap:.2f}, standout_floor {cut.standout_floor:.2f}, margin {cut.margin:.2f}")
-    report = {"cut": cut.__dict__, "sets": {}}
-    print(f"{'set':24} {'n':>4} {'nDCG@5 seen':>12} {'ranking':>8} {'fit shown':>10} {'shown fits':>11} "
-          f"{'nobody right':>13} {'nobody wrong':>13}")
-    fmt = lambda v: "—" if v is None else f"{v:.3f}"  # noqa: E731
-    for name in CALIBRATION + HELD_OUT:
-        f = figures(cut, sets[name])
-        report["sets"][name] = f
-        print(f"{name + (' *' if name in HELD_OUT else ''):24} {f['queries']:>4} {fmt(f['ndcg@5_seen']):>12} "
-              f"{fmt(f['ndcg@5_ranking']):>8} {fmt(f['fitting_person_shown']):>10} {fmt(f['shown_person_fits']):>11} "
-              f"{fmt(f['nobody_right']):>13} {fmt(f['nobody_wrong']):>13}")
-    print("* held out: never looked at while choosing")
+    cut, curve = calibrate(sets, registry, args.nobody_rate, args.good_precision)
+    print(f"encoder {args.encoder}; nobody rate >= {args.nobody_rate:.2f}, good precision >= {args.good_precision:.2f}")
+    print(f"chosen:                 {describe(cut)}")
+    print(f"models/encoders.json:   {describe(registry)}")
+    print("\nmin_score curve (calibration pooled; good and maybe alike):")
+    print(f"  {'min_score':>9} {'label right':>12} {'nobody right':>13} {'nDCG@5 seen':>12}")
+    for min_score, label, nobody, seen in curve:
+        if abs(min_score - cut.min_score) <= 0.05 + 1e-9 or abs(min_score - registry.min_score) <= 0.02 + 1e-9:
+            mark = " <- chosen" if min_score == cut.min_score else \
+                " <- encoders.json" if abs(min_score - registry.min_score) < 1e-9 else ""
+            print(f"  {min_score:>9.2f} {label:>12.3f} {nobody:>13.3f} {seen:>12.3f}{mark}")
+    pool = [r for name in CALIBRATION for r in sets[name]]
+    print("\ngood_score curve (calibration pooled, at the chosen min_score): people shown as good, share who fit")
+    for threshold in np.round(np.arange(cut.good_score - 0.05, cut.good_score + 0.06, 0.01), 2):
+        if threshold < cut.min_score:
+            continue
+        n, p = good_precision(Cut(cut.min_score, float(threshold), cut.margin, cut.standout_gap, cut.standout_floor),
+                              pool)
+        print(f"  {threshold:.2f}: {n:>4} shown as good, {'—' if p is None else f'{p:.3f}'} fit"
+              + (" <- chosen" if abs(threshold - cut.good_score) < 1e-9 else ""))
+    text, report = table(cut, sets)
+    print(f"\nAt the chosen setting ({describe(cut)}):\n{text}")
+    out = {"encoder": args.encoder, "nobody_rate": args.nobody_rate, "good_precision": args.good_precision,
+           "cut": cut.__dict__, "registry_cut": registry.__dict__, "sets": report,
+           "min_score_curve": [dict(zip(("min_score", "label_accuracy", "nobody_accuracy", "ndcg@5_seen"), c))
+                               for c in curve]}
+    if (abs(cut.min_score - registry.min_score) > 1e-9 or abs(cut.good_score - registry.good_score) > 1e-9):
+        text, out["registry_sets"] = table(registry, sets)
+        print(f"\nAt the setting of models/encoders.json ({describe(registry)}):\n{text}")
     if args.json:
-        args.json.write_text(json.dumps(report, indent=2))
+        args.json.write_text(json.dumps(out, indent=2, ensure_ascii=False))
 
 
 if __name__ == "__main__":

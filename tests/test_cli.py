@@ -33,8 +33,8 @@ def test_import_then_search_by_default_command(run, small_network):
     assert result.stderr.startswith("Creating a new network in ")
     result = run("plumbing", "--json", "-k", "1")
     assert result.exit_code == 0
-    assert json_lines(result.output) == [{"id": "e3", "name": "Mark Thompson", "score": 0.984, "why": "plumbing",
-                                          "why_kind": "offer", "fit": 0.984, "path": ["me", "e3"],
+    assert json_lines(result.output) == [{"id": "e3", "name": "Mark Thompson", "score": 1.084, "why": "plumbing",
+                                          "why_kind": "offer", "fit": 1.084, "path": ["me", "e3"],
                                           "how": "direct contact", "confidence": "good", "hops": 1,
                                           "reach": {"id": "e3", "name": "Mark Thompson", "introduces": False}}]
 
@@ -44,7 +44,7 @@ def test_search_subcommand_table_shows_name_score_why_id(run, small_network):
     result = run("search", "plumbing", "-k", "1")
     lines = result.output.splitlines()
     assert lines[0].split() == ["#", "name", "score", "sure", "why", "reach", "id"]
-    assert lines[2].split() == ["1", "Mark", "Thompson", "0.98", "good", "fit", "plumbing", "direct", "e3"]
+    assert lines[2].split() == ["1", "Mark", "Thompson", "1.08", "good", "fit", "plumbing", "direct", "e3"]
 
 
 def test_one_result_per_person_with_best_piece_as_why(run, small_network):

@@ -180,12 +180,12 @@ def test_a_bad_edit_is_a_json_error(viewer, person_id, body, status, says):
 
 # ---------------------------------------------------------------- needs and introductions
 def test_needs_match_intro_and_outcome(client, run):
-    need = client.post("/api/needs", json={"by": "e2", "text": "Steckdose in der Küche defekt",
+    need = client.post("/api/needs", json={"by": "e2", "text": "Steckdose anschließen",
                                            "when": "nächste Woche"})
     assert need.status_code == 201
     row = need.json()
     need_id = row["need_id"]
-    assert (row["by"], row["need"], row["when"], row["status"]) == ("e2", "Steckdose in der Küche defekt",
+    assert (row["by"], row["need"], row["when"], row["status"]) == ("e2", "Steckdose anschließen",
                                                                      "nächste Woche", "open")
     assert row["from"] and row["until"]
     assert row in client.get("/api/needs").json()
@@ -428,7 +428,7 @@ def test_page_forms_post_redirect_get_and_show_errors_in_words(client):
 
 
 def test_needs_page_records_intro_and_outcome(client):
-    made = client.post("/needs", data={"by": "e2", "text": "Steckdose in der Küche defekt", "when": ""},
+    made = client.post("/needs", data={"by": "e2", "text": "Steckdose anschließen", "when": ""},
                        follow_redirects=False)
     assert made.status_code == 303
     need_id = int(made.headers["location"].split("#need-")[1])
@@ -489,7 +489,7 @@ def test_a_page_view_and_a_get_write_nothing_and_take_no_lock(client, net, monke
     store file as they were, and never take the write lock; `semnetz match` still logs its proposals."""
     from semnetz.store.db import WriteLock
 
-    client.post("/needs", data={"by": "me", "text": "Steckdose in der Küche defekt"})
+    client.post("/needs", data={"by": "me", "text": "Steckdose anschließen"})
     client.post("/needs", data={"by": "e2", "text": "Lampe anschließen"})
     log_before = net.log_entries()
     store = net.store.path
@@ -512,7 +512,7 @@ def test_a_page_view_and_a_get_write_nothing_and_take_no_lock(client, net, monke
     assert net.log_entries() == log_before
 
     # proposals can be called or mailed: whom to contact, as in a search
-    assert "Mein Bedarf: Steckdose in der Küche defekt" in german.text and "My need: Steckdose" in english.text
+    assert "Mein Bedarf: Steckdose anschließen" in german.text and "My need: Steckdose" in english.text
     assert 'href="tel:+491701111"' in german.text and "Jonas Weber anrufen: +49 170 1111" in german.text
     jonas = [p for p in proposals.json() if p["offers"] == "e1"]
     assert jonas and jonas[0]["reach"] == {"id": "e1", "name": "Jonas Weber", "introduces": False,

@@ -210,14 +210,19 @@ def test_adding_a_person_and_finding_them(phone, server):
     assert person["offers"] == ["Fahrräder reparieren", "Lastenräder warten"] and person["via"] == "n03"
 
 
+def enter_need(phone, who: str, text: str, when: str) -> None:
+    """Fill in and send the needs page's form, as a parent does."""
+    phone.get_by_role("link", name="Bedarfe").tap()
+    phone.get_by_label("Wer braucht es?").select_option(who)
+    phone.get_by_label("Was wird gebraucht?").fill(text)
+    phone.get_by_label("Wann?").fill(when)
+    phone.get_by_role("button", name="Bedarf eintragen").tap()
+
+
 def test_recording_an_introduction_and_its_outcome(phone, server):
     from playwright.sync_api import expect
 
-    phone.get_by_role("link", name="Bedarfe").tap()
-    phone.get_by_label("Wer braucht es?").select_option("n01")
-    phone.get_by_label("Was wird gebraucht?").fill("Wasserhahn tropft in der Küche")
-    phone.get_by_label("Wann?").fill("nächste Woche")
-    phone.get_by_role("button", name="Bedarf eintragen").tap()
+    enter_need(phone, "n01", "Wasserhahn tropft in der Küche", "nächste Woche")
     expect(phone.get_by_role("status")).to_have_text("Bedarf eingetragen.")
     need_id = int(phone.url.split("#need-")[1])
     need = phone.locator(f"#need-{need_id}")
@@ -329,11 +334,7 @@ def test_viewing_needs_writes_nothing_and_errors_and_me_read_in_german(phone, se
     from semnetz.store.db import WriteLock
 
     home = server["home"]
-    phone.get_by_role("link", name="Bedarfe").tap()
-    phone.get_by_label("Wer braucht es?").select_option("me")
-    phone.get_by_label("Was wird gebraucht?").fill("Wasserhahn tropft im Bad")
-    phone.get_by_label("Wann?").fill("gestern")
-    phone.get_by_role("button", name="Bedarf eintragen").tap()
+    enter_need(phone, "me", "Wasserhahn tropft im Bad", "gestern")
     expect(phone.get_by_role("alert")).to_contain_text("Die Zeit „gestern“ ist schon vorbei")
     phone.get_by_label("Wann?").fill("nächste Woche")
     phone.get_by_role("button", name="Bedarf eintragen").tap()

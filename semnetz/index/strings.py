@@ -52,9 +52,9 @@ class StringColumn:
         positions = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1])
         return StringColumn(self.data[positions], offsets)
 
-    def first_at_least(self, value: str) -> int:
+    def first_at_least(self, value: str | bytes) -> int:
         """The first row whose string is not below value, in a column sorted bytewise (len if none)."""
-        target = value.encode("utf-8")
+        target = value.encode("utf-8") if isinstance(value, str) else value
         lo, hi = 0, len(self)
         data, offsets = self.data, self.offsets
         while lo < hi:
@@ -67,16 +67,5 @@ class StringColumn:
 
     def search_sorted(self, value: str) -> int | None:
         """Row of value in a column whose strings are sorted (bytewise), or None."""
-        target = value.encode("utf-8")
-        lo, hi = 0, len(self)
-        data, offsets = self.data, self.offsets
-        while lo < hi:
-            mid = (lo + hi) // 2
-            current = data[offsets[mid]:offsets[mid + 1]].tobytes()
-            if current < target:
-                lo = mid + 1
-            else:
-                hi = mid
-        if lo < len(self) and data[offsets[lo]:offsets[lo + 1]].tobytes() == target:
-            return lo
-        return None
+        row = self.first_at_least(value)
+        return row if row < len(self) and self[row] == value else None

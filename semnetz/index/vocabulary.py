@@ -93,19 +93,8 @@ class WordList:
     def starting_with(self, letter: str) -> tuple[int, int]:
         """The rows of the words that start with this letter (a run: the list is sorted)."""
         if letter not in self._starts:
-            data, offsets = self.keys.data, self.keys.offsets
             target = letter.encode()
-
-            def first_at_or_after(value: bytes) -> int:
-                lo, hi = 0, len(self.keys)
-                while lo < hi:
-                    mid = (lo + hi) // 2
-                    if data[offsets[mid]:offsets[mid + 1]].tobytes() < value:
-                        lo = mid + 1
-                    else:
-                        hi = mid
-                return lo
-            self._starts[letter] = (first_at_or_after(target), first_at_or_after(bytes([target[0] + 1])))
+            self._starts[letter] = (self.keys.first_at_least(target), self.keys.first_at_least(bytes([target[0] + 1])))
         return self._starts[letter]
 
 
