@@ -125,7 +125,7 @@ class Match(Reached):
     name: str
     score: float  # what ranks: fit x reach x availability + helped bonus
     why: str
-    why_kind: str  # 'offer' | 'offer_part' | 'about' | 'name' | 'alias'
+    why_kind: str  # 'offer' | 'offer_part' | 'about' | 'name' | 'alias' | 'phone' | 'email'
     person_pk: int = field(repr=False, default=0)
     fit: float = 0.0  # how well they fit the need, whoever they are
     steps: list[PathStep] = field(default_factory=list)  # from the user's contact to them

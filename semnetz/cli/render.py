@@ -61,7 +61,7 @@ def matches_table(matches, searched_as: str | None = None) -> str:
     fixed = max((len(r[1]) + len(r[3]) + len(r[4]) + len(r[5]) for r in rows), default=20) + 22
     width = _why_width(fixed)
     for row, m in zip(rows, matches):
-        label = {"name": "name: ", "alias": "known as: "}.get(m.why_kind, "")
+        label = {"name": "name: ", "alias": "known as: ", "phone": "phone: ", "email": "e-mail: "}.get(m.why_kind, "")
         when = {"fits": " [time fits]", "contradicts": " [time does not fit]"}.get(m.availability or "", "")
         row.insert(4, shorten(label + m.why, width) + when)
     out = table(rows, ["#", "name", "score", "sure", "why", "reach", "id"])

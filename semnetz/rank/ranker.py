@@ -176,7 +176,8 @@ class Ranker:
                 contact = contacts[q] if contacts else None
                 for pk in view.people_with_contact(contact) if contact else []:
                     if scope.allows(pk, q):
-                        best[pk] = (1.0, contact, "email" if "@" in contact else "phone")
+                        kind = "email" if "@" in contact else "phone"
+                        best[pk] = (1.0, (view.contact(pk) or {}).get(kind) or contact, kind)
             finals = self._final_scores(best, scope, k)
             per_query.append({pk: (finals[pk], fit, why, kind) for pk, (fit, why, kind) in best.items() if pk in finals})
 

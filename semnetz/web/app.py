@@ -352,7 +352,7 @@ def _reach_view(reach, t: Translator) -> dict:
 
 
 def _match_view(match, t: Translator) -> dict:
-    why = {"name": "why_name", "alias": "why_alias"}.get(match.why_kind)
+    why = {"name": "why_name", "alias": "why_alias", "phone": "why_phone", "email": "why_email"}.get(match.why_kind)
     reach = _reach_view(match.reach, t) if match.reach else {"text": "", "links": []}
     return {
         "id": match.id, "name": match.name,
