@@ -46,7 +46,9 @@ from .store.needs import NEED_STATUSES
 from .store import recorded
 from .when import not_past, parse_when
 
-ENCODE_BATCH = 4096  # texts per encoder call when importing (the progress bar moves per call)
+ENCODE_BATCH = 4096  # texts per encoder call when importing (the progress bar moves per call) …
+PROGRESS_FROM_TEXTS = 256  # … and from this many texts there is a bar (an address book of a few hundred cards)
+PROGRESS_STEPS = 20  # … that moves at least this often
 REINDEX_CHUNK = 20_000  # pieces re-embedded and committed at a time
 
 __all__ = ["Network", "SearchResult", "ImportReport", "StoreBusyError"]
@@ -119,12 +121,13 @@ class Network:
 
     def _encode(self, texts: list[str], desc: str) -> np.ndarray:
         encoder = self.encoder
-        if len(texts) <= ENCODE_BATCH:
+        if len(texts) < PROGRESS_FROM_TEXTS:
             return encoder.encode_texts(texts) if texts else np.zeros((0, encoder.dim), np.float32)
         out = np.empty((len(texts), encoder.dim), dtype=np.float32)
+        step = min(ENCODE_BATCH, max(PROGRESS_FROM_TEXTS, -(-len(texts) // PROGRESS_STEPS)))
         with _progress(len(texts), desc, self.progress) as bar:
-            for start in range(0, len(texts), ENCODE_BATCH):
-                chunk = texts[start:start + ENCODE_BATCH]
+            for start in range(0, len(texts), step):
+                chunk = texts[start:start + step]
                 out[start:start + len(chunk)] = encoder.encode_texts(chunk)
                 bar.update(len(chunk))
         return out

@@ -98,7 +98,8 @@ def _command_meant(word: str, commands: list[str]) -> str | None:
 
 
 HOME_HELP = f"Data directory of the network (default: ${HOME_ENVVAR}, else the user data dir)."
-MODEL_HELP = ("Encoder for a new network: use-m3 (default), minilm, use-m3+minilm, or any sentence-transformers "
+MODEL_HELP = ("Encoder for a new network: use-m3 (default), e5-small, use-m3+e5, minilm, use-m3+minilm, or any "
+              "sentence-transformers "
               "model folder. A network keeps its model; to switch it: semnetz reindex --model NAME. "
               f"[env: {MODEL_ENVVAR}]")
 # commands that create a network when there is none (the others say there is none)

@@ -1,4 +1,4 @@
-"""Per encoder: import of 1,000 synthetic people (CLI, fresh home, background knowledge cached) and warm search at
+"""The encoders' costs (benchmarks/results/encoders-2026-12-07.*). Per encoder: import of 1,000 synthetic people (CLI, fresh home, background knowledge cached) and warm search at
 N people (search p50/p90 over 200 synthetic queries, one at a time, after one warm-up pass; query encoding apart).
 e5 raw vectors are memoised across builds of one run (same vectors, the encoder is deterministic) so that the
 fusion's 10,000-person network does not encode e5 twice; import timings never use the memo."""
@@ -8,7 +8,7 @@ import numpy as np
 from semnetz import Network
 from semnetz.synthetic import generate_people, generate_queries
 
-MEMO = Path("/tmp/enc/e5memo.pkl")
+MEMO = Path(tempfile.mkdtemp(prefix="semnetz-e5memo-")) / "e5memo.pkl"  # private (0700) to this run
 
 def memoise_e5():
     from semnetz.encoders import e5
