@@ -65,7 +65,9 @@ def models_dir() -> Path:
 
 def cache_dir() -> Path:
     """Derived files that are not personal data (parsed model weights, encoded background knowledge): the user
-    cache directory, never the source tree or site-packages."""
+    cache directory, never the source tree or site-packages. Private (0700: semnetz loads what is in it at every
+    start), tightened if it is not; PermissionError (an OSError: callers go without the cache) if it is someone
+    else's or stays writable by others."""
     override = os.environ.get(CACHE_ENVVAR)
     if override:
         path = Path(override)
@@ -73,8 +75,32 @@ def cache_dir() -> Path:
         import platformdirs
 
         path = Path(platformdirs.user_cache_dir("semnetz", appauthor=False))
-    path.mkdir(parents=True, exist_ok=True)
+    path.mkdir(parents=True, exist_ok=True, mode=HOME_MODE)
+    try:
+        info = path.stat()
+        if info.st_uid == os.getuid() and info.st_mode & 0o077:  # made by an older semnetz, or under umask 000
+            os.chmod(path, HOME_MODE)
+    except (OSError, AttributeError):  # AttributeError: no getuid (Windows), which has no such modes either
+        pass
+    if not trusted(path, follow_symlinks=True):
+        raise PermissionError(f"the cache directory {path} may be written by other users: not used")
     return path
+
+
+def trusted(path: Path, follow_symlinks: bool = False) -> bool:
+    """Whether a cached file or folder (not a symbolic link) is the user's own and nobody else may write it: what
+    semnetz loads from the cache (model weights, the tokenizer) must not be something another user put there."""
+    import stat
+
+    try:
+        info = os.stat(path, follow_symlinks=follow_symlinks)
+        getuid = os.getuid
+    except AttributeError:  # Windows: no owners and modes of this kind
+        return True
+    except OSError:
+        return False
+    return (info.st_uid == getuid() and not info.st_mode & 0o022
+            and (stat.S_ISDIR(info.st_mode) or stat.S_ISREG(info.st_mode)))
 
 
 def usable_cores() -> int:

@@ -11,3 +11,4 @@ SEARCH_MODES = ("hybrid", "dense", "lexical")
 MAX_QUERY_CHARS = 1000  # a longer query is read up to here (and says so)
 DEFAULT_PICTURE_PEOPLE = 150  # `semnetz graph`: people drawn at most, the nearest first (a readable picture)
 MAX_PICTURE_PEOPLE = 1000
+MAX_BODY_BYTES = 512 * 1024  # `semnetz serve`: one request body (one person, one need); a larger one is refused unread

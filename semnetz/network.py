@@ -180,6 +180,7 @@ class Network:
 
     def view(self) -> View:
         """The current search view (built on first use)."""
+        self.store.check_present()  # an index whose store is gone answers for people nobody can change or remove
         view = self.views.current()
         if view is None or view.model != self.model_name:
             with self._writing("build the search index") as tables:
@@ -329,14 +330,18 @@ class Network:
             with self._writing("remove") as tables:
                 pk = self._pk(tables, person_id)
                 record = self._record(tables, person_id)
+                texts = tables.people.texts_of(pk)
                 known_through = tables.people.known_through(person_id)
+                # before the delete commits: should this process die while the file is rewritten, the next
+                # writer rewrites it (store/db.py), so no byte of them stays
+                self.store.mark_compaction()
                 with self._changing(tables):
                     need_ids = [n.need_id for n in tables.needs.rows(person_pk=pk)]
                     item_ids = tables.people.delete(pk)
                     tables.links.remove_person(pk)
                     tables.needs.remove_person(pk, need_ids)
                     tables.people.clear_via(person_id)
-                    tables.audit.redact_person(person_id, record.name, record.aliases, record.contact)
+                    tables.audit.redact_person(person_id, record.name, record.aliases, record.contact, texts)
                     tables.audit.log("remove", {"removed": 1, "pieces": len(item_ids)})
                     tables.journal.touch(people=[pk, *known_through], edges=[pk, *known_through])
                     tables.bump_generation()
@@ -595,6 +600,7 @@ class Network:
         the view, and rewrite the store file (space that old vectors took is given back)."""
         with self.store.locked("reindex"):
             with self._writing("reindex") as tables:
+                self.store.mark_compaction()
                 done = self._ensure_model(tables, switching=True) or self._reembed(tables, reason)
             self.store.compact()
         return done

@@ -161,6 +161,15 @@ def test_another_model_is_an_explicit_switch_never_a_silent_one(run, small_netwo
     assert "model changed from fake to fake-other" in log[-1]["detail"]["reason"]
 
 
+def test_reindex_with_a_model_that_does_not_exist_says_so_before_asking(run, small_network, tmp_path):
+    run("import", small_network)
+    result = run("reindex", "--model", str(tmp_path / "no-such-model"), input="y\n")
+    assert result.exit_code == 2
+    assert "Embed everyone again" not in result.output  # not asked
+    assert result.stderr.startswith("Error: cannot load model") and len(result.stderr.splitlines()) == 1
+    assert json.loads(run("stats", "--json").stdout)["model"] == "fake"
+
+
 def test_add_show_edit_list_remove(run):
     result = run("add", "Nina Berg", "--text", "Hebamme", "--offer", "Wochenbettbetreuung", "--alias", "die Hebamme",
                  "--need", "Kinderwagen", "--phone", "+49 1")

@@ -476,3 +476,61 @@ def test_fuzz_search_queries(fuzz, query, as_json):
 @pytest.mark.parametrize("query", ["\ud800", "Elektriker \udcff"])
 def test_search_query_with_a_lone_surrogate(fuzz, query):
     fuzz.invoke("search", query)
+
+
+# ---------------------------------------------------------------- arguments that are no UTF-8 (issue 15)
+# Python hands such an argument over as lone surrogates (surrogateescape); the fake encoder needs this process's
+# registry, so the subprocess imports the tests' conftest before the command line.
+_FAKE_CLI = ("import sys; sys.path.insert(0, sys.argv.pop(1)); import tests.conftest; "
+             "from semnetz.cli.main import cli; cli(prog_name='semnetz')")
+
+
+def _cli_bytes(*args: bytes, cwd=None):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parent.parent)
+    return subprocess.run([sys.executable, "-c", _FAKE_CLI, root, *args], capture_output=True, cwd=cwd, check=False,
+                          env={**os.environ, "PYTHONUTF8": "0", "LC_ALL": "C.UTF-8"}, timeout=120)
+
+
+@pytest.mark.parametrize("args", [
+    [b"show", b"\xff"],
+    [b"remove", b"e1\xff"],
+    [b"match", b"--for", b"\xff"],
+    [b"log", b"--action", b"\xff"],
+    [b"graph", b"--out", b"OUT.html", b"--around", b"\xfe"],
+    [b"link", b"e1", b"e2", b"--relation", b"Schwester\xff"],
+    [b"unlink", b"e1", b"\xff"],
+    [b"edit", b"e1", b"--text", b"\xff"],
+])
+def test_an_argument_that_is_no_utf8_is_one_line_and_changes_nothing(run, small_network, tmp_path, args):
+    run("import", small_network)
+    before = (run("list", "--json").output, run("log", "--json").output)
+    args = [a.replace(b"OUT", os.fsencode(tmp_path / "pic")) for a in args]
+    done = _cli_bytes(*args)
+    err = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 2, err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 1, err
+    assert "UTF-8" in err
+    assert (run("list", "--json").output, run("log", "--json").output) == before
+    assert not (tmp_path / "pic.html").exists()
+
+
+def test_file_names_that_are_no_utf8_are_used_as_the_system_gives_them(run, small_network, tmp_path):
+    raw = os.fsencode(tmp_path) + b"/leute-\xff.jsonl"
+    with open(raw, "wb") as f:
+        f.write(small_network.read_bytes())
+    done = _cli_bytes(b"import", raw)
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    assert b"4 added" in done.stdout
+    out = os.fsencode(tmp_path) + b"/sicherung-\xfe.jsonl"
+    done = _cli_bytes(b"export", out)
+    assert done.returncode == 0, done.stderr.decode("utf-8", "replace")
+    assert os.path.getsize(out) > 0
+    log = run("log", "--json").output
+    assert "leute-\\\\xff.jsonl" in log and "sicherung-\\\\xfe.jsonl" in log, log
+    done = _cli_bytes(b"import", os.fsencode(tmp_path) + b"/fehlt-\xff.jsonl")
+    err = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 2 and "Traceback" not in err and len(err.strip().splitlines()) == 1, err

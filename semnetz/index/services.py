@@ -70,7 +70,7 @@ class ServiceBridge:
 
     @classmethod
     def load(cls, encoder, models_dir: Path | None = None, cache_dir: Path | None = None) -> "ServiceBridge | None":
-        from ..config import cache_dir as user_cache_dir, models_dir as package_models_dir
+        from ..config import cache_dir as user_cache_dir, models_dir as package_models_dir, trusted
 
         models_dir = models_dir or package_models_dir()
         path = models_dir / SERVICES_FILE
@@ -84,7 +84,9 @@ class ServiceBridge:
         digest = hashlib.sha1(raw + raw_categories + f"{encoder.name}/{CACHE_FORMAT}".encode()).hexdigest()[:12]
         try:
             cache = (cache_dir or user_cache_dir()) / f"services-{_safe(encoder.name)}-{digest}.npz"
-            with np.load(cache) as z:
+            if cache.exists() and not trusted(cache):  # not the user's own, or others may write it: made again
+                raise OSError(f"untrusted cache file {cache}")
+            with np.load(cache, allow_pickle=False) as z:
                 return cls(services, z["needs"], z["roles"], categories, z["categories"])
         except (OSError, ValueError, KeyError):  # not cached yet (or no cache directory: encode every time)
             pass
@@ -98,6 +100,7 @@ class ServiceBridge:
             cache = (cache_dir or user_cache_dir()) / f"services-{_safe(encoder.name)}-{digest}.npz"
             tmp = cache.with_suffix(".tmp.npz")
             np.savez(tmp, needs=needs, roles=roles.astype(np.float32), categories=category_vectors)
+            tmp.chmod(0o600)  # private, whatever the umask: a cache file others could write is never read
             tmp.replace(cache)
         except OSError:  # a read-only cache still works, it just encodes again next time
             pass

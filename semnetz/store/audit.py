@@ -2,9 +2,10 @@
 their entries, because a search never opens the store (see store/db.py).
 
 A search appends its entries to a new small file in the home's ``searches/`` folder (written whole, then
-renamed into place); the next writing command moves every such file into the log. Removing a person redacts
-every entry that names them: their id is taken out, and an entry that quotes them (a search for their name)
-keeps only its action and time.
+renamed into place) at once, never held in memory; the next writing command moves every such file into the log.
+Removing a person redacts every entry that names them: their id is taken out, and an entry that quotes them (a
+search for their name, number, one of their texts, or a word only they wrote) keeps only its action and time; an
+entry taken in later whose results list someone no longer in the store is redacted the same way.
 """
 
 from __future__ import annotations
@@ -22,10 +23,8 @@ from ..text import fold
 from .people import registered
 
 REDACTED = {"redacted": "named a removed person"}
-# Search log entries wait in memory at most this long / this many before they are written to the spool.
-SPOOL_FLUSH_S = 5.0
-SPOOL_FLUSH_ENTRIES = 200
 _MIN_NAME_WORD_CHARS = 3
+_MIN_DISTINCTIVE_CHARS = 5  # shorter words of a person's texts are not taken as quoting them
 _TITLES = {"dr", "prof", "med", "dipl", "ing", "frau", "herr", "mr", "mrs", "ms", "miss"}
 
 
@@ -69,27 +68,56 @@ class AuditLog:
         rows = self.conn.execute(sql, params).fetchall()
         return [{"seq": s, "logged_at": at, "action": a, "detail": json.loads(d)} for s, at, a, d in reversed(rows)]
 
-    def redact_person(self, person_id: str, name: str, aliases: list[str], contact: dict[str, str]) -> int:
-        """Take a removed person out of every entry; entries that quote them (a search for their name or
-        number) keep only a tombstone. Returns how many entries changed."""
-        needles = personal_needles(name, aliases, contact)
-        pattern = re.compile("|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in needles)) if needles else None
+    def redact_person(self, person_id: str, name: str, aliases: list[str], contact: dict[str, str],
+                      texts: list[str] = ()) -> int:
+        """Take a removed person out of every entry; entries that quote them (a search for their name, number,
+        one of their texts or a phrase only they wrote) keep only a tombstone. Returns how many entries
+        changed."""
+        pattern = _pattern(personal_needles(name, aliases, contact))
+        quoted = _pattern(personal_needles(name, aliases, contact) + [fold(t) for t in texts]
+                          + [fold(w) for w in distinctive_words(self.conn, person_id, texts)])
         rows = self.conn.execute("SELECT seq, detail FROM audit_log").fetchall()
         changed = 0
         for seq, detail in rows:
             value = json.loads(detail)
             cleaned = _without(value, person_id)
             # an entry about them (a link, a proposal, an introduction: their id as a field of its own) or one
-            # that quotes them (a search for their name or number) keeps only its action and time; an entry
-            # about many (an import, a search's results) only loses their id
+            # that quotes them (a search for their name or number, or for what they wrote) keeps only its
+            # action and time; an entry about many (an import, a search's results) only loses their id
             about_them = isinstance(value, dict) and person_id in value.values()
-            if about_them or (pattern is not None and any(pattern.search(fold(text)) for text in _strings(cleaned))):
+            query = value.get("q") if isinstance(value, dict) and isinstance(value.get("q"), str) else None
+            if (about_them or (pattern is not None and any(pattern.search(fold(text)) for text in _strings(cleaned)))
+                    or (query is not None and quoted is not None and quoted.search(fold(query)))):
                 cleaned = dict(REDACTED)
             if cleaned != value:
                 self.conn.execute("UPDATE audit_log SET detail = ? WHERE seq = ?",
                                   [json.dumps(cleaned, ensure_ascii=False), seq])
                 changed += 1
         return changed
+
+
+def _pattern(needles: list[str]):
+    needles = sorted({n for n in needles if n}, key=len, reverse=True)
+    return re.compile("|".join(rf"(?<!\w){re.escape(n)}(?!\w)" for n in needles)) if needles else None
+
+
+def distinctive_words(conn, person_id: str, texts: list[str]) -> list[str]:
+    """Words of a person's texts (of _MIN_DISTINCTIVE_CHARS or more) that no one else's piece contains: a
+    search that quotes one quotes them. Call before their pieces are deleted (or after: others are compared)."""
+    words = sorted({w for t in texts for w in re.findall(r"\w+", t.lower()) if len(w) >= _MIN_DISTINCTIVE_CHARS})
+    if not words:
+        return []
+    rows = conn.execute(
+        "SELECT w FROM unnest(?::VARCHAR[]) AS t(w) WHERE NOT EXISTS (SELECT 1 FROM items i JOIN people p "
+        "ON p.pk = i.person_pk WHERE p.id <> ? AND contains(lower(i.text), t.w))", [words, person_id]).fetchall()
+    return [r[0] for r in rows]
+
+
+def _present(conn, ids: set[str]) -> set[str]:
+    if not ids:
+        return set()
+    return {r[0] for r in conn.execute("SELECT id FROM people WHERE list_contains(?::VARCHAR[], id)",
+                                       [sorted(ids)]).fetchall()}
 
 
 def personal_needles(name: str, aliases: list[str], contact: dict[str, str]) -> list[str]:
@@ -129,38 +157,29 @@ def _is_about(value, person_id: str) -> bool:
 
 
 class SearchSpool:
-    """Search log entries on their way into the audit log, without the store's lock."""
+    """Search log entries on their way into the audit log, without the store's lock. Each search's entries are
+    written to a spool file at once (never held in memory): a person removed afterwards, by this process or
+    another, is redacted from them when the remove takes the spool in (see move_into)."""
 
     def __init__(self, home: Path, directory: str):
         self.path = home / directory
-        self._pending: list[tuple[str, str, dict]] = []
-        self._first_at = 0.0
-        self._lock = threading.Lock()  # searches of a server's threads add here at once
 
     def add(self, action: str, details: list[dict]) -> None:
-        at = datetime.now().isoformat()
-        with self._lock:
-            if not self._pending:
-                self._first_at = time.monotonic()
-            self._pending.extend((at, action, d) for d in details)
-            due = len(self._pending) >= SPOOL_FLUSH_ENTRIES or time.monotonic() - self._first_at > SPOOL_FLUSH_S
-        if due:
-            self.flush()
-
-    def flush(self) -> None:
-        """Write what waits as one new file (complete before it is visible: written, then renamed)."""
-        with self._lock:
-            pending, self._pending = self._pending, []
-        if not pending:
+        """Write these entries as one new file (complete before it is visible: written, then renamed)."""
+        if not details:
             return
+        at = datetime.now().isoformat()
         private_dir(self.path)
-        name = f"{time.time_ns():020d}-{os.getpid()}-{os.urandom(3).hex()}"
+        name = f"{time.time_ns():020d}-{os.getpid()}-{threading.get_ident() % 10**6:06d}-{os.urandom(3).hex()}"
         tmp = self.path / f".{name}.tmp"
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for at, action, detail in pending:
+            for detail in details:
                 f.write(json.dumps({"at": at, "action": action, "detail": detail}, ensure_ascii=False) + "\n")
         os.replace(tmp, self.path / f"{name}.jsonl")
+
+    def flush(self) -> None:
+        """Nothing waits in memory (kept for callers that flush before they take the spool in)."""
 
     def files(self) -> list[Path]:
         try:
@@ -169,7 +188,9 @@ class SearchSpool:
             return []
 
     def move_into(self, audit: AuditLog) -> int:
-        """Every waiting entry into the audit log (in the caller's transaction); then the files go."""
+        """Every waiting entry into the audit log (in the caller's transaction); then the files go. An entry
+        whose results list someone no longer in the store (ranked before a remove, spooled after it) keeps only
+        its action and time: who it named is gone with them."""
         files = self.files()
         entries = []
         for path in files:
@@ -183,6 +204,13 @@ class SearchSpool:
                     entries.append((datetime.fromisoformat(entry["at"]), entry["action"], entry["detail"]))
                 except (ValueError, KeyError, TypeError):
                     continue  # a damaged line is dropped, not the whole log
+        listed = {i for _, _, d in entries if isinstance(d, dict) and isinstance(d.get("ids"), list)
+                  for i in d["ids"] if isinstance(i, str)}
+        gone = listed - _present(audit.conn, listed)
+        if gone:
+            entries = [(at, a, dict(REDACTED) if isinstance(d, dict) and isinstance(d.get("ids"), list)
+                        and gone.intersection(i for i in d["ids"] if isinstance(i, str)) else d)
+                       for at, a, d in entries]
         entries.sort(key=lambda e: e[0])
         for action in dict.fromkeys(a for _, a, _ in entries):
             rows = [(at, d) for at, a, d in entries if a == action]

@@ -26,7 +26,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from ..config import DB_FILENAME, FILE_MODE, WRITE_LOCK_FILENAME, make_private
+from ..config import DB_FILENAME, FILE_MODE, VIEW_DIRNAME, WRITE_LOCK_FILENAME, make_private
 from ..errors import SemnetzError
 from .migrations import MIGRATIONS, apply_migrations, pending_migrations, unknown_migrations
 from .tables import Tables
@@ -40,6 +40,10 @@ _RETRY_S = 0.05
 COMPACT_FREE_SHARE = 0.3
 COMPACT_MIN_BYTES = 16 << 20
 BLOCK_BYTES = 256 << 10
+# Beside the store: "rewrite the file" is owed (a remove or reindex wrote it before its rewrite began; a writer
+# killed meanwhile leaves it, and the next writer does the rewrite), and the copy being written.
+COMPACT_PENDING_SUFFIX = ".compact-pending"
+COMPACT_COPY_SUFFIX = ".compact.duckdb"
 
 
 class StoreBusyError(SemnetzError):
@@ -176,6 +180,8 @@ class Store:
                 return
             if self._conn is not None:  # a read session inside a write: DuckDB wants one mode per file
                 raise RuntimeError("a write session cannot start inside a read session")
+            self.check_present()
+            self._finish_compaction()
             old_umask = os.umask(0o077)  # the WAL and temporary files DuckDB creates are private too
             try:
                 self._conn, self._writable = _open(self.path, read_only=False), True
@@ -202,6 +208,7 @@ class Store:
             yield Tables(self._conn)
             return
         if not self.path.exists():
+            self.check_present()
             with self.write("create the network"):
                 pass
         conn = _open(self.path, read_only=True)
@@ -217,6 +224,14 @@ class Store:
         finally:
             self._conn = None
             conn.close()
+
+    def check_present(self) -> None:
+        """A home with a search index but no store file has lost its store (deleted, or a backup restored only in
+        part): an error, never a new empty network beside the old index."""
+        if not self.path.exists() and (self.home / VIEW_DIRNAME / "manifest.json").exists():
+            raise SemnetzError(f"{self.path}: the network's store file is missing (its search index is still there); "
+                               f"restore it from a backup, or import your last export into a new home "
+                               f"(semnetz import FILE --home NEW); nothing was changed")
 
     def _check_version(self, conn) -> None:
         newer = unknown_migrations(conn)
@@ -238,13 +253,34 @@ class Store:
             total, free = tables.conn.execute("SELECT total_blocks, free_blocks FROM pragma_database_size()").fetchone()
         return total * BLOCK_BYTES > COMPACT_MIN_BYTES and free > COMPACT_FREE_SHARE * total
 
+    @property
+    def _pending_path(self) -> Path:
+        return self.path.with_name(self.path.name + COMPACT_PENDING_SUFFIX)
+
+    def mark_compaction(self) -> None:
+        """Record that the file is to be rewritten (durably, before the change that calls for it commits)."""
+        fd = os.open(self._pending_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+    def _finish_compaction(self) -> None:
+        """Under the write lock, before a session: a rewrite a killed writer owed is done now, and a half-written
+        copy it left is deleted."""
+        if self._pending_path.exists() and self.path.exists():
+            self.compact()
+        else:
+            self._pending_path.unlink(missing_ok=True)
+            self.path.with_name(self.path.stem + COMPACT_COPY_SUFFIX).unlink(missing_ok=True)
+
     def compact(self) -> None:
         """Rewrite the file with only live rows: DuckDB keeps deleted rows and old versions in the file until it
         is rewritten, so after a remove (privacy) or a reindex (size) the store is copied into a fresh file
         that replaces it. Needs the write lock; no session may be open."""
         if not self.lock.held or self._conn is not None:
             raise RuntimeError("compact() needs the write lock and no open session")
-        fresh = self.path.with_name(self.path.stem + ".compact.duckdb")
+        fresh = self.path.with_name(self.path.stem + COMPACT_COPY_SUFFIX)
         fresh.unlink(missing_ok=True)
         old_umask = os.umask(0o077)
         try:
@@ -263,6 +299,7 @@ class Store:
         finally:
             os.umask(old_umask)
             fresh.unlink(missing_ok=True)
+        self._pending_path.unlink(missing_ok=True)
         self._private_files()
 
 

@@ -183,6 +183,11 @@ class PeopleTable:
         self.conn.execute("DELETE FROM people WHERE pk = ?", [pk])
         return item_ids
 
+    def texts_of(self, pk: int) -> list[str]:
+        """The texts of a person's pieces (about clauses, offers, needs)."""
+        return [r[0] for r in self.conn.execute("SELECT text FROM items WHERE person_pk = ? ORDER BY item_id",
+                                                [pk]).fetchall()]
+
     def known_through(self, person_id: str) -> list[int]:
         """pks of the people known only through this person ('via')."""
         return [r[0] for r in self.conn.execute("SELECT pk FROM people WHERE via = ?", [person_id]).fetchall()]

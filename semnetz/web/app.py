@@ -13,7 +13,7 @@ import logging
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import Body, FastAPI, Form, Query, Request
+from fastapi import Body, FastAPI, Form, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -23,7 +23,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import InputError, SemnetzError, UnknownPersonError
-from ..limits import DEFAULT_HOPS, DEFAULT_K, DEFAULT_PROPOSALS, MAX_HOPS, MAX_K, MAX_PROPOSALS, MAX_QUERY_CHARS
+from ..limits import (DEFAULT_HOPS, DEFAULT_K, DEFAULT_PROPOSALS, MAX_BODY_BYTES, MAX_HOPS, MAX_K, MAX_PROPOSALS,
+                      MAX_QUERY_CHARS)
 from ..records import SELF_ID, PersonEdit, person_from_dict
 from ..results import mailto_uri, tel_uri
 from ..store import StoreBusyError
@@ -48,12 +49,59 @@ def create_app(net, host: str = "127.0.0.1", token: str | None = None) -> FastAP
                               "server was started with a token.")
     app.state.net = net
     app.state.access = access
+    # inside the guard (added before it): an error of the body's reading reaches FastAPI as it is, not wrapped
+    # in the guard's task group
+    app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     _guard(app, access)
     _errors(app)
     _api(app, net)
     _pages(app, net)
     app.mount("/static", StaticFiles(packages=[("semnetz.web", "static")]), name="static")
     return app
+
+
+# ---------------------------------------------------------------- request bodies
+def too_large_message(limit: int) -> str:
+    return f"the request is too large (at most {limit // 1024} KB)"
+
+
+class BodyLimit:
+    """Request bodies of at most `limit` bytes (a form or a JSON body holds one person or one need): a larger
+    Content-Length is refused (413) before anything is read; a body without one (chunked) is read until it passes
+    the limit, then refused. uvicorn reads the socket only as fast as the app takes the body, and closes a
+    connection whose body was not read, so what is held stays about the limit."""
+
+    def __init__(self, app, limit: int):
+        self.app, self.limit = app, limit
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None:
+            if not length.strip().isdigit():
+                return await self._refuse(scope, receive, send, 400, "the Content-Length header is not a number")
+            if int(length) > self.limit:
+                return await self._refuse(scope, receive, send, 413, too_large_message(self.limit))
+        received = 0
+
+        async def limited():
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.limit:  # FastAPI passes its own HTTPException on (others become a 400)
+                    raise HTTPException(413, too_large_message(self.limit), headers={"Connection": "close"})
+            return message
+
+        await self.app(scope, limited, send)
+
+    async def _refuse(self, scope, receive, send, status: int, message: str) -> None:
+        request = Request(scope)
+        page = is_page(request)
+        response = problem(request, status, message, key=("too_large" if status == 413 else "invalid_request")
+                           if page else None, headers={"Connection": "close"})
+        await response(scope, receive, send)
 
 
 # ---------------------------------------------------------------- rendering and errors

@@ -130,6 +130,7 @@ MESSAGES: dict[str, dict[str, str]] = {
         "continue": "Continue",
         "forbidden": "This form was sent from another site and was refused.",
         "invalid_request": "The page was sent something it cannot read. Go back and try again.",
+        "too_large": "What was sent is too large for one person or one need. Shorten it and try again.",
         "server_failed": "Something went wrong on the computer that runs semnetz. Its window says more.",
         "wrong_host": "This address is not the one the server was started for. Open the link it printed.",
     },
@@ -249,6 +250,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "forbidden": "Dieses Formular kam von einer anderen Seite und wurde abgelehnt.",
         "invalid_request": "Die Seite hat etwas bekommen, das sie nicht lesen kann. Geh zurück und versuch es noch "
                            "einmal.",
+        "too_large": "Das Gesendete ist zu groß für eine Person oder einen Bedarf. Kürze es und versuch es noch "
+                     "einmal.",
         "server_failed": "Auf dem Rechner, auf dem semnetz läuft, ist etwas schiefgegangen. Sein Fenster sagt mehr.",
         "wrong_host": "Diese Adresse ist nicht die, für die der Server gestartet wurde. Öffne den Link, den er "
                       "ausgegeben hat.",
