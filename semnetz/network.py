@@ -198,6 +198,12 @@ class Network:
         damaged (searches check a sample of big files; this checks all of them)."""
         with self._writing("check") as tables:
             files, size, damaged = check_view(self.home / VIEW_DIRNAME)
+            built = tables.get_meta("model")
+            indexed = self.views.current().model if damaged is None and files else None
+            if built and indexed is not None and indexed != built:
+                # an index naming another model than the store's answers no search: made again with the store's
+                damaged = f"the search index names the model {indexed}, but the network is built with {built}"
+                self._requested_model = self._requested_model or built
             if damaged:
                 self._publish(tables, rebuild=True)
         if damaged is None and not files:

@@ -153,3 +153,23 @@ def test_a_full_disk_in_the_store_is_one_clear_line(run, imported, tmp_path, mon
     assert "no space left" in result.stderr.lower() and "nothing was changed" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert run("list", "--json").stdout == before
+
+
+def test_an_index_naming_another_model_is_rebuilt_by_check(run, small_network, semnetz_home, monkeypatch):
+    """A manifest that names a model the store was not built with: searches fail, so check must not say intact."""
+    import json as _json
+
+    from semnetz.config import VIEW_DIRNAME
+
+    assert run("import", small_network).exit_code == 0
+    manifest = semnetz_home / VIEW_DIRNAME / "manifest.json"
+    data = _json.loads(manifest.read_text())
+    data["model"] = "no-such-model"
+    manifest.write_text(_json.dumps(data))
+    monkeypatch.delenv("SEMNETZ_MODEL")  # the model the network is built with, as a user runs it
+    checked = run("check")
+    assert checked.exit_code == 0, checked.output
+    assert "no-such-model" in checked.output and "Rebuilt" in checked.output
+    assert _json.loads(manifest.read_text())["model"] == "fake"
+    found = run("plumbing", "--json")
+    assert found.exit_code == 0 and '"e3"' in found.output
