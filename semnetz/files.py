@@ -5,21 +5,33 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 from .config import FILE_MODE
 
 
 def write_private(path: Path, chunks: Iterable[str] | Iterable[bytes], binary: bool = False) -> None:
     """Every chunk into `path`, atomically and readable only by you; OSError as the system raised it."""
+    with private_file(path, binary) as f:
+        for chunk in chunks:
+            f.write(chunk)
+
+
+@contextmanager
+def private_file(path: Path, binary: bool = True) -> Iterator[IO]:
+    """A file to write `path` through (seekable: a zip archive can be written into it): it replaces `path` when the
+    block ends without an error, made durable and readable only by you; on any error it goes and `path` is as it
+    was."""
+    path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
     try:
         os.fchmod(fd, FILE_MODE)
-        with (os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as f:
-            for chunk in chunks:
-                f.write(chunk)
+        with (os.fdopen(fd, "w+b") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as f:
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)

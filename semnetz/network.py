@@ -318,6 +318,16 @@ class Network:
         self.spool.add("export", [{"format": format, "file": "<stdout>" if where == "-" else str(where), **counts}])
         return counts
 
+    def backup(self, path: str | os.PathLike) -> dict:
+        """Write one consistent, compressed snapshot of the network to `path` (a zip archive: the store,
+        checkpointed, and a manifest with the versions, the model, the counts and every member's SHA-256; see
+        semnetz/backup.py), whole or not at all, readable only by you. Takes the write lock only to checkpoint and
+        copy the store file; searches go on meanwhile. Returns the manifest (with "bytes"). Restore it with
+        semnetz.backup.restore(path, home)."""
+        from . import backup
+
+        return backup.snapshot(self, path)
+
     def edit(self, person_id: str, changes: dict | PersonEdit) -> PersonRecord:
         """Change some fields of a person: a dict in the import format (minus the id), or a PersonEdit
         (replace, add to or remove from lists)."""

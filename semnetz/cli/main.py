@@ -492,6 +492,51 @@ def export(net, file, vcf):
     echo(f"Exported {what} to {'standard output' if file == '-' else _as_given(file)}", err=file == "-")
 
 
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@network_options
+def backup(net, file):
+    """Write one snapshot of the network to FILE (a zip archive: the store and a manifest with checksums), while
+    searches and the page keep working. The file is written whole or not at all and is readable only by you; it
+    is not encrypted. Standard output ('-') is not supported.
+
+    \b
+    Example:
+      semnetz backup ~/backups/network-2026-12-08.semnetz-backup
+    """
+    done = net.backup(_file_name(file))
+    counts = done["counts"]
+    echo(f"Backed up {counts['people']} people, {counts['needs']} needs and {counts['links']} links to "
+         f"{_as_given(file)} ({done['bytes'] / 1e6:.1f} MB)")
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--home", type=click.Path(file_okay=False), envvar=HOME_ENVVAR,
+              help="The new network's data directory (missing or empty).")
+@click.pass_context
+def restore(ctx, file, home):
+    """Make a new network in --home from a backup: the backup is checked whole first (a damaged or truncated one
+    is refused and nothing is written), then the store is put in place and the search index rebuilt. --home must
+    be missing or empty.
+
+    \b
+    Example:
+      semnetz restore network-2026-12-08.semnetz-backup --home ~/semnetz-restored
+    """
+    from ..backup import restore as restore_backup
+    from ..config import resolve_home
+
+    given = ctx.find_root().obj or {}
+    if ctx.get_parameter_source("home") is not click.core.ParameterSource.COMMANDLINE and given.get("home"):
+        home = given["home"]
+    path = resolve_home(home, create=False)
+    done = restore_backup(_file_name(file), path, model=given.get("model"))
+    counts = done["counts"]
+    echo(f"Restored {counts['people']} people, {counts['needs']} needs and {counts['links']} links (backup of "
+         f"{done.get('created')}, model {done.get('model')}) into {path}; search index rebuilt.")
+
+
 # ---------------------------------------------------------------- who knows whom
 @cli.command()
 @click.argument("person_a")

@@ -112,7 +112,7 @@ def m004_people_uid(conn):
     conn.execute("ALTER TABLE people ADD COLUMN uid VARCHAR")
 
 
-def _applied(conn) -> list[str]:
+def applied_migrations(conn) -> list[str]:
     try:
         return [row[0] for row in conn.execute("SELECT name FROM migrations").fetchall()]
     except Exception:  # a fresh file: no migrations table yet
@@ -120,14 +120,14 @@ def _applied(conn) -> list[str]:
 
 
 def pending_migrations(conn) -> list[str]:
-    done = set(_applied(conn))
+    done = set(applied_migrations(conn))
     return [fn.__name__ for fn in MIGRATIONS if fn.__name__ not in done]
 
 
 def unknown_migrations(conn) -> list[str]:
     """Schema steps recorded in the file that this semnetz does not know: written by a newer semnetz."""
     known = {fn.__name__ for fn in MIGRATIONS}
-    return sorted(name for name in _applied(conn) if name not in known)
+    return sorted(name for name in applied_migrations(conn) if name not in known)
 
 
 def apply_migrations(conn, upto: str | None = None) -> list[str]:

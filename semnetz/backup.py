@@ -1,0 +1,296 @@
+"""Backups that restore: one job, a snapshot of a network in one file and a new home made from it.
+
+A backup is a zip archive (deflate, level 1) holding
+
+- ``semnetz.duckdb``: the store, checkpointed (every row of the network, its needs, introductions, links and the
+  audit log; the search index is not in it: it is rebuilt from the store on restore), and
+- ``manifest.json``: the format and its version, the semnetz version, the model, the schema steps (migrations),
+  the counts (people, needs, links) and the SHA-256 and size of every member,
+
+and it is sealed: the archive's comment ends in the SHA-256 of every byte before it, so a restore notices any
+damaged or missing byte (a flipped bit, a truncated copy) before it writes anything.
+
+How a backup shares the network (README, "Many processes, one network"): it takes the write lock like any writer,
+only to take in the waiting search log, checkpoint the store and copy its file (writers wait that long; searches
+never take the lock and go on; `show`, `list` and the page's reads wait only for the checkpoint). The copy is
+compressed after the lock is released. The backup is written whole or not at all (files.private_file), 0600.
+
+Not encrypted yet: whoever can read the file can read the network.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import zipfile
+import zlib
+from datetime import datetime
+from pathlib import Path
+
+from . import __version__
+from .config import DB_FILENAME, FILE_MODE, HOME_MODE, make_private
+from .errors import InputError, SemnetzError
+from .files import private_file
+
+FORMAT = "semnetz-backup"
+FORMAT_VERSION = 1
+MANIFEST = "manifest.json"
+COMPRESS_LEVEL = 1  # deflate's fastest: a DuckDB file of float vectors hardly shrinks more at level 6
+SEAL = b"semnetz-backup sha256:"  # the archive's comment: this and the hex SHA-256 of every byte before the hex
+_HEX = 64
+_CHUNK = 1 << 20
+MEMBERS = (DB_FILENAME,)  # the only files a backup may hold besides its manifest (no path leaves the new home)
+
+
+class BackupError(SemnetzError):
+    key = "backup_damaged"
+
+
+# ---------------------------------------------------------------- backup
+def snapshot(net, path: str | os.PathLike) -> dict:
+    """Write a backup of `net` (a Network) to `path`; returns its manifest (with "bytes", the archive's size).
+    Network.backup calls this."""
+    if os.fspath(path) == "-":
+        raise InputError("a backup cannot go to standard output (it is a zip archive, written whole or not at all): "
+                         "give a file name, e.g. semnetz backup network.semnetz-backup", key="backup_to_stdout")
+    target = Path(os.fspath(path))
+    if target.is_dir():
+        raise InputError(f"{target} is a folder: give the backup's file name", key="backup_is_dir")
+    folder = target.parent if str(target.parent) else Path(".")
+    fd, copy = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".duckdb")
+    os.close(fd)
+    try:
+        os.chmod(copy, FILE_MODE)
+        manifest = _copy_store(net, Path(copy))
+        manifest["members"] = {}
+        with private_file(target) as f:
+            with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive:
+                archive.comment = SEAL + b"0" * _HEX
+                manifest["members"][DB_FILENAME] = _add(archive, DB_FILENAME, Path(copy))
+                archive.writestr(MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False))
+            _seal(f)
+            size = f.tell()
+    finally:
+        Path(copy).unlink(missing_ok=True)
+    manifest["bytes"] = size
+    net.spool.add("backup", [{"file": str(target), **manifest["counts"], "bytes": size}])
+    return manifest
+
+
+def _copy_store(net, copy: Path) -> dict:
+    """Under the write lock: the waiting search log taken in, the store checkpointed, its file copied whole."""
+    from .store.migrations import applied_migrations
+
+    store = net.store
+    with store.locked("backup"):
+        with net._writing("backup") as tables:
+            counts = _counts(tables)
+            model = tables.get_meta("model") or next(iter(tables.people.models_in_use()), None)
+            migrations = sorted(applied_migrations(tables.conn))
+            tables.conn.execute("CHECKPOINT")
+        # the session is closed and no writer can open the file: it is whole and not changing
+        if store.path.with_name(store.path.name + ".wal").exists():
+            raise SemnetzError(f"{store.path}: the store kept a write-ahead log after its checkpoint; no backup was "
+                               "written (run it again)")
+        shutil.copyfile(store.path, copy)
+    return {"format": FORMAT, "format_version": FORMAT_VERSION, "semnetz": __version__,
+            "created": datetime.now().isoformat(timespec="seconds"), "model": model, "migrations": migrations,
+            "counts": counts}
+
+
+def _counts(tables) -> dict:
+    return {"people": tables.people.count(), "needs": tables.people.count_items_where("WHERE kind = 'need'"),
+            "links": tables.links.count()}
+
+
+def _add(archive: zipfile.ZipFile, name: str, source: Path) -> dict:
+    digest, size = hashlib.sha256(), 0
+    with open(source, "rb") as src, archive.open(name, "w", force_zip64=True) as dst:
+        while chunk := src.read(_CHUNK):
+            digest.update(chunk)
+            dst.write(chunk)
+            size += len(chunk)
+    return {"sha256": digest.hexdigest(), "bytes": size}
+
+
+def _seal(f) -> None:
+    """Write the SHA-256 of every byte before it into the last 64 bytes (the comment's placeholder)."""
+    f.flush()
+    end = f.seek(0, os.SEEK_END)
+    f.seek(0)
+    digest = _hash(f, end - _HEX)
+    f.seek(end - _HEX)
+    f.write(digest.encode("ascii"))
+
+
+def _hash(f, length: int) -> str:
+    digest, left = hashlib.sha256(), length
+    while left > 0:
+        chunk = f.read(min(_CHUNK, left))
+        if not chunk:
+            break
+        digest.update(chunk)
+        left -= len(chunk)
+    return digest.hexdigest()
+
+
+# ---------------------------------------------------------------- restore
+def restore(backup: str | os.PathLike, home: str | os.PathLike, model: str | None = None) -> dict:
+    """Make a new network in `home` (missing or an empty folder) from `backup`: the backup is checked whole first
+    (the seal over every byte, the manifest, every member's checksum, that the store opens read-only and was
+    written by a semnetz that knows no newer schema steps than this one, its counts); a damaged or truncated
+    backup is a BackupError and nothing is written. Then the store is put in a new folder beside `home`, the
+    restore noted in its audit log, the search index rebuilt, and the folder renamed to `home` (whole or not at
+    all). Returns the backup's manifest with "seconds" (how long it took). `model` is only a check: restoring a
+    backup of another model is an error."""
+    started = time.perf_counter()
+    source, home = Path(os.fspath(backup)), Path(os.fspath(home)).expanduser()
+    _check_home(home)
+    manifest = verify(source)  # nothing written so far
+    if model and manifest["model"] and model != manifest["model"]:
+        raise InputError(f"this backup is of a network built with the model {manifest['model']}, not {model}; "
+                         f"restore it without --model (then switch with semnetz reindex --model {model}); "
+                         "nothing was written", key="restore_model")
+    made = [p for p in [home.parent, *home.parent.parents] if not p.exists()]
+    home.parent.mkdir(parents=True, exist_ok=True, mode=HOME_MODE)
+    staging = Path(tempfile.mkdtemp(dir=home.parent, prefix=f".{home.name}.restoring."))
+    try:
+        os.chmod(staging, HOME_MODE)
+        _extract(source, manifest, staging)
+        _check_store(source, staging / DB_FILENAME, manifest)
+        _open_restored(source, staging, manifest)
+        if home.exists():
+            home.rmdir()  # empty (checked above): the rename needs it gone on some systems
+        os.rename(staging, home)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        for folder in made:  # the folders made for it, innermost first, if still empty
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise
+    make_private(home)
+    return {**manifest, "home": str(home), "seconds": time.perf_counter() - started}
+
+
+def _check_home(home: Path) -> None:
+    if home.is_dir():
+        if any(home.iterdir()):
+            raise InputError(f"{home} is not empty (it may hold a network): restore into a new or empty folder; "
+                             "nothing was written", key="restore_not_empty", home=str(home))
+    elif home.exists() or home.is_symlink():
+        raise InputError(f"{home} is not a folder: restore into a new or empty folder; nothing was written",
+                         key="restore_not_folder", home=str(home))
+
+
+def _damaged(source: Path, why: str) -> BackupError:
+    error = BackupError(f"{source}: damaged or truncated backup ({why}); nothing was written")
+    error.values = {"file": str(source), "why": why}
+    return error
+
+
+def verify(source: Path) -> dict:
+    """The backup's manifest, once its seal (every byte), its manifest and its list of members are right; reads
+    the file and writes nothing. Member checksums are checked as they are extracted (_extract)."""
+    source = Path(os.fspath(source))
+    try:
+        with open(source, "rb") as f:
+            end = f.seek(0, os.SEEK_END)
+            if end < len(SEAL) + _HEX:
+                raise _damaged(source, "too short to be a semnetz backup")
+            f.seek(end - _HEX - len(SEAL))
+            tail = f.read()
+            if not tail.startswith(SEAL):
+                raise _damaged(source, "no seal at its end: not a semnetz backup, or cut short")
+            f.seek(0)
+            if _hash(f, end - _HEX) != tail[len(SEAL):].decode("ascii", "replace"):
+                raise _damaged(source, "its checksum does not match: a byte changed or is missing")
+    except OSError as exc:
+        raise SemnetzError(f"{source}: cannot read the backup ({exc.strerror or exc}); nothing was written") from None
+    try:
+        with zipfile.ZipFile(source) as archive:
+            manifest = json.loads(archive.read(MANIFEST))
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, zlib.error, KeyError, ValueError, EOFError, NotImplementedError, RuntimeError) as exc:
+        raise _damaged(source, f"unreadable archive: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+                       ) from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise _damaged(source, "its manifest does not name the semnetz backup format")
+    if not isinstance(manifest.get("format_version"), int) or manifest["format_version"] > FORMAT_VERSION:
+        raise BackupError(f"{source}: written by a newer semnetz (backup format {manifest.get('format_version')}, "
+                          f"this semnetz reads up to {FORMAT_VERSION}); upgrade semnetz; nothing was written")
+    members = manifest.get("members")
+    if not isinstance(members, dict) or set(members) != set(MEMBERS) or names != {MANIFEST, *MEMBERS}:
+        raise _damaged(source, f"it holds {sorted(names)}, expected {sorted([MANIFEST, *MEMBERS])}")
+    return manifest
+
+
+def _extract(source: Path, manifest: dict, folder: Path) -> None:
+    """Every member into `folder` (0600), its size and SHA-256 checked against the manifest as it is written."""
+    try:
+        with zipfile.ZipFile(source) as archive:
+            for name in MEMBERS:
+                want = manifest["members"][name]
+                digest, size = hashlib.sha256(), 0
+                fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+                with archive.open(name) as src, os.fdopen(fd, "wb") as dst:
+                    while chunk := src.read(_CHUNK):
+                        size += len(chunk)
+                        if size > want["bytes"]:
+                            raise _damaged(source, f"{name} is longer than its manifest says")
+                        digest.update(chunk)
+                        dst.write(chunk)
+                    dst.flush()
+                    os.fsync(dst.fileno())
+                if size != want["bytes"] or digest.hexdigest() != want["sha256"]:
+                    raise _damaged(source, f"the checksum of {name} does not match its manifest")
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, KeyError, TypeError) as exc:
+        raise _damaged(source, f"unreadable archive: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+                       ) from None
+
+
+def _check_store(source: Path, path: Path, manifest: dict) -> None:
+    """The store opens read-only, knows only schema steps this semnetz knows, and holds what the manifest counts."""
+    import duckdb
+
+    from .store.migrations import MIGRATIONS, applied_migrations, unknown_migrations
+    from .store.tables import Tables
+
+    try:
+        conn = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise _damaged(source, f"its store does not open: {str(exc).splitlines()[0]}") from None
+    try:
+        newer = unknown_migrations(conn)
+        if newer:
+            raise BackupError(f"{source}: the network was written by a newer semnetz (schema step '{newer[0]}' is "
+                              f"unknown here; this semnetz knows up to '{MIGRATIONS[-1].__name__}'); upgrade "
+                              "semnetz; nothing was written")
+        if sorted(applied_migrations(conn)) != sorted(manifest.get("migrations") or []):
+            raise _damaged(source, "its store's schema steps differ from its manifest")
+        counts = _counts(Tables(conn))
+    except duckdb.Error as exc:
+        raise _damaged(source, f"its store is not a semnetz network: {str(exc).splitlines()[0]}") from None
+    finally:
+        conn.close()
+    if counts != manifest.get("counts"):
+        raise _damaged(source, f"its store holds {counts}, its manifest says {manifest.get('counts')}")
+
+
+def _open_restored(source: Path, folder: Path, manifest: dict) -> None:
+    """In the new home (not yet in place): upgrade the store if an older semnetz wrote it, note the restore in the
+    audit log and build the search index from the store."""
+    from .network import Network
+
+    with Network(home=folder, model=manifest.get("model") or None) as net:
+        with net.store.locked("restore"), net._writing("restore") as tables:
+            net._ensure_model(tables)
+            with net._changing(tables, rebuild=True):
+                tables.audit.log("restore", {"from": str(source), "created": manifest.get("created"),
+                                             "semnetz": manifest.get("semnetz"), **manifest["counts"]})
+                tables.bump_generation()
