@@ -37,7 +37,7 @@ from .ingest import readers, writer
 from .limits import DEFAULT_HOPS, DEFAULT_K, DEFAULT_PICTURE_PEOPLE, DEFAULT_PROPOSALS
 from .rank import matching
 from .rank.search import Searcher
-from .records import SELF_ID, PersonEdit, PersonRecord, clean_text, person_from_dict
+from .records import SELF_ID, PersonEdit, PersonRecord, person_from_dict
 from .results import ImportReport, IntroRow, NeedRow, Proposal, SearchResult
 from .store import Store, StoreBusyError
 from .store.audit import SearchSpool
@@ -425,8 +425,6 @@ class Network:
         it down. ``mode``: "hybrid" (everything, the default), "dense" (vectors only) or "lexical" (BM25 only),
         for comparisons. See README, "What a score means".
         """
-        if not queries or any(not clean_text(q.encode("utf-8", "replace").decode("utf-8")) for q in queries):
-            raise InputError('say what you need, e.g. "brauche Handwerker"', key="empty_query")
         if when:
             not_past(when)
         results = self._repaired(lambda: self._searcher(mode).search_batch(

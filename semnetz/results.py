@@ -64,7 +64,7 @@ def mailto_uri(email: str) -> str:
 class Reach:
     """How to reach someone found or proposed, decided once for every front door: whom to contact (the person
     themself when they are a direct contact, else the user's own contact who introduces them) and that one's
-    phone and e-mail as recorded. Network.reach() fills it in for results (one read of the store)."""
+    phone and e-mail as recorded. Network.reach() fills it in for results (from the search index)."""
 
     steps: list[PathStep]  # from the user's contact to the person (one step: a direct contact)
     contact: dict = field(default_factory=dict)  # whom to contact: their contact entries as recorded

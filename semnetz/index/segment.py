@@ -306,34 +306,25 @@ class _Prefixed:
         return self.prefix + key in self.arrays
 
 
-def _reach_json(raw: str | None) -> str:
-    """What the view keeps of how to reach someone: their phone and e-mail as recorded (JSON; "" if neither)."""
-    import json
-
-    contact = json.loads(raw) if raw and raw != "{}" else {}
-    kept = {k: contact[k] for k in ("phone", "email") if contact.get(k)}
-    return json.dumps(kept, ensure_ascii=False) if kept else ""
-
-
-def _contact_keys(pks, contacts) -> list[tuple[str, int]]:
-    """(key, pk) of everyone's phone number and e-mail address, as a query that quotes them is read."""
+def _contacts(pks, contacts) -> tuple[list[str], list[tuple[str, int]]]:
+    """From each person's contact (JSON as stored), read once: what the view keeps of how to reach them (their
+    phone and e-mail as recorded, JSON; "" if neither), and (key, pk) of their number and address as a query
+    that quotes them is read."""
     import json
 
     from ..phones import email_key, phone_key
 
-    pairs = []
+    kept, pairs = [], []
     for pk, raw in zip(pks, contacts):
-        if not raw or raw == "{}":
-            continue
-        contact = json.loads(raw)
-        phone = contact.get("phone")
+        contact = json.loads(raw) if raw and raw != "{}" else {}
+        reach = {k: contact[k] for k in ("phone", "email") if contact.get(k)}
+        kept.append(json.dumps(reach, ensure_ascii=False) if reach else "")
+        phone = reach.get("phone")
         # numbers are stored in the international format when valid: their E.164 key is their digits
         phone = "+" + "".join(c for c in phone if c.isdigit()) if phone and phone.startswith("+") \
             else phone_key(phone)
-        for key in (phone, email_key(contact.get("email"))):
-            if key:
-                pairs.append((key, int(pk)))
-    return pairs
+        pairs += [(key, int(pk)) for key in (phone, email_key(reach.get("email"))) if key]
+    return kept, pairs
 
 
 def _prefixed(arrays: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
@@ -366,18 +357,18 @@ def build_segment(tables, directory: Path, name: str, *, kind: str, people: np.n
     rows = tables.people.view_rows(None if people is None else people.tolist())
     pk = np.asarray(rows["pk"], dtype=np.int64)
     tag_pairs = sorted((t, p) for p, tags in zip(rows["pk"], rows["tags"]) for t in dict.fromkeys(tags))
+    reach, contact_keys = _contacts(rows["pk"], rows["contact"])
     arrays: dict[str, np.ndarray] = {
         "pk": pk, "direct": np.asarray(rows["direct"], dtype=bool), "helped": np.asarray(rows["helped"], np.int32),
         **StringColumn.of(rows["id"]).arrays("id"), **StringColumn.of(rows["name"]).arrays("name"),
         **StringColumn.of([a or "" for a in rows["availability"]]).arrays("availability"),
-        **StringColumn.of([_reach_json(c) for c in rows["contact"]]).arrays("reach"),
+        **StringColumn.of(reach).arrays("reach"),
         "tag_pk": np.asarray([p for _, p in tag_pairs], dtype=np.int64),
         **StringColumn.of([t for t, _ in tag_pairs]).arrays("tag"),
         "dropped": np.asarray(people if people is not None else [], dtype=np.int64),
     }
     # names: who is called what
-    names = NameMatcher(list(zip(rows["pk"], rows["id"], rows["name"], rows["aliases"])),
-                        _contact_keys(rows["pk"], rows["contact"]))
+    names = NameMatcher(list(zip(rows["pk"], rows["id"], rows["name"], rows["aliases"])), contact_keys)
     arrays.update(_prefixed(names.arrays(), "names_"))
     own_words = {p: [n, *a, *t] for p, n, a, t in zip(rows["pk"], rows["name"], rows["aliases"], rows["tags"])}
     del rows

@@ -408,10 +408,8 @@ class View:
     def is_given_name(self, word: str) -> bool:
         """Is this folded word a current person's name, one-word alias or the name an alias says they belong to
         ("noahs" of "Noahs Mama")?"""
-        def make():
-            return any(bool((self.seg_of[seg.names().given.owners(word)] == s).any())
-                       for s, seg in enumerate(self.segments))
-        return self.memo(("given", word), make)
+        return any(bool((self.seg_of[seg.names().given.owners(word)] == s).any())
+                   for s, seg in enumerate(self.segments))
 
     def _name_word_is_rare(self, word: str) -> bool:
         """Do at most MAX_PEOPLE_SHARING_NAME_WORD current people have this word in their name?"""

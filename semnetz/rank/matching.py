@@ -59,7 +59,7 @@ def needs_for_person(searcher: Searcher, pk: int, needs: list[NeedRow], need_vec
     if not needs or len(item_ids) == 0:
         return []
     offer_vectors = view.vectors_of(item_ids)
-    _, need_vectors, _ = searcher.content_vectors([n.text for n in needs], need_vectors)
+    _, need_vectors, _ = searcher.content_vectors([n.text for n in needs], need_vectors, with_parts=False)
     # needs x this person's pieces: the same fit as in search, seen from each need
     similarities = need_vectors @ offer_vectors.T
     fits = [fit_per_person(row, np.zeros(len(item_ids), dtype=np.int64), searcher.weights)[0] for row in similarities]

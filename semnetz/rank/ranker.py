@@ -124,8 +124,9 @@ class Ranker:
         if view.lossy:
             ids = self._prescore(ids, query_vectors, max(MIN_ITEMS_FETCHED, k * ITEMS_PER_PERSON))
         owners_of_rows = view.owners_of(ids)
-        lexical, covered = zip(*[self.lexical.search_with_coverage(q, LEXICAL_CANDIDATES) if self.lexical else ({}, {})
-                                 for q in word_texts]) if len(word_texts) else ((), ())
+        words = [self.lexical.search_with_coverage(q, LEXICAL_CANDIDATES) if self.lexical else ({}, {})
+                 for q in word_texts]
+        lexical, covered = [w[0] for w in words], [w[1] for w in words]
         services = self.bridge.services_for(query_vectors, part_vectors, word_texts) if self.bridge \
             else [[] for _ in queries]
         candidates = []

@@ -49,11 +49,6 @@ class Reading:
     named: tuple[str, ...] = ()  # the words of it that name people
 
     @property
-    def is_lookup(self) -> bool:
-        """Nothing is asked for but a person (by name, number or address)."""
-        return not self.content
-
-    @property
     def asks_nothing(self) -> bool:
         """Neither a need nor a person: only urgency and asking words ("hilfe!!!", "ASAP", "kennt jemand wen?")."""
         return not self.content and self.contact is None and not self.named

@@ -49,8 +49,8 @@ class Searcher:
         check_options(k, hops, mode)
         # NFC ("Mu\u0308ller" is "Müller"), no control characters, no lone surrogates (an argument that was no UTF-8)
         queries = [clean_text(q.encode("utf-8", "replace").decode("utf-8")) for q in queries]
-        if any(not q for q in queries):
-            raise InputError("empty query: say what you need, e.g. semnetz \"brauche Handwerker\"")
+        if not queries or any(not q for q in queries):
+            raise InputError('say what you need, e.g. "brauche Handwerker"', key="empty_query")
         notes = [_note(q) for q in queries]
         queries = [q[:MAX_QUERY_CHARS] for q in queries]
         # what is needed, when, and whom it names: a time said in the query ("Babysitter am Samstagabend") weighs
@@ -114,16 +114,17 @@ class Searcher:
         mains[[i for i, c in enumerate(contents) if not c]] = 0.0
         return mains, (_split(vectors[len(contents):], texts_of) if with_parts else None)
 
-    def content_vectors(self, texts: list[str], vectors: np.ndarray) -> tuple[list[Reading], np.ndarray,
-                                                                                list[np.ndarray] | None]:
+    def content_vectors(self, texts: list[str], vectors: np.ndarray, with_parts: bool = True
+                        ) -> tuple[list[Reading], np.ndarray, list[np.ndarray] | None]:
         """For texts whose vectors are known (needs): what each needs, its vector encoded again where that is
-        less than the whole text (a time, urgency or a name taken out), and the vectors of its parts."""
+        less than the whole text (a time, urgency or a name taken out), and (with_parts) the vectors of its
+        parts."""
         readings = [self.read(t) for t in texts]
         changed = [i for i, (r, t) in enumerate(zip(readings, texts)) if r.content != t]
         vectors = np.array(vectors, dtype=np.float32, copy=True)
         if changed:
             vectors[changed], _ = self._encode([readings[i].content for i in changed], False)
-        if self.bridge is None:
+        if self.bridge is None or not with_parts:
             return readings, vectors, None
         texts_of = [query_clauses(r.content) for r in readings]
         flat = [t for texts in texts_of for t in texts]
