@@ -63,7 +63,8 @@ def test_a_name_in_the_content_does_not_find_the_person_named(net):
 
 def test_names_with_a_word_before_them_are_looked_up(net):
     for query, expected in [("Frau Vogel", "n21"), ("Oma Renate", "n21"), ("Herr Hartmann", "n27"),
-                            ("Leons Papa", "n03"), ("Dr. Berger", "n46")]:
+                            ("Leons Papa", "n03"), ("Dr. Berger", "n46"), ("oma renate anrufen", "n21"),
+                            ("Nummer von Frau Vogel", "n21")]:
         first = shown(net, query)[0]
         assert (first.id, first.confidence) == (expected, "good"), query
 

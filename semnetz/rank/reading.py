@@ -35,7 +35,10 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’]s)?", re.UNICODE)
 _ASKING_ONLY = frozenset(
     "hilfe help jemand jemanden wer wen kennt kennst weiß weiss brauche brauchen brauch suche suchen gesucht need "
     "needed needs someone somebody anyone anybody looking for who know knows wir ich i we me mir uns hat hast "
-    "gibt es hier einen eine ein a an is there any".split())
+    "gibt es hier einen eine ein a an is there any "
+    # … or only how to reach whom it names ("Oma Renate anrufen", "Nummer von Frau Vogel")
+    "anrufen anruf nummer telefonnummer handynummer telefon handy kontakt kontaktdaten adresse mail email e-mail "
+    "erreichen erreiche schreiben call phone number contact of von".split())
 # words that stand beside a name and go with it ("Frau Vogel", "Oma Renate", "Noahs Mama")
 _NAME_COMPANIONS = TITLES | RELATION_WORDS | {"von", "vom", "of", "die", "der", "den", "dem", "unsere", "unser"}
 
@@ -47,6 +50,12 @@ class Reading:
     time: str | None  # the days or times it names
     contact: str | None = None  # a phone number (phone_key) or e-mail address (email_key) it quotes
     named: tuple[str, ...] = ()  # the words of it that name people
+
+    @property
+    def name_query(self) -> str:
+        """What is looked up as a name: the words that name someone when nothing else is asked ("Oma Renate
+        anrufen"), else the query as typed (a name that is part of a need finds nobody by name)."""
+        return " ".join(self.named) if self.named and not self.content else self.typed
 
     @property
     def asks_nothing(self) -> bool:

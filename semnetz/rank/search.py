@@ -62,7 +62,7 @@ class Searcher:
         ranker = Ranker(self.view, self.bridge, self.weights, mode)
         vectors, parts = (None, None) if mode == "lexical" else \
             self._encode([s.text for s in spelled], mode == "hybrid")
-        ranked, verdicts = self.rank_per_time(ranker, queries, vectors, parts, k, times, hops,
+        ranked, verdicts = self.rank_per_time(ranker, [r.name_query for r in readings], vectors, parts, k, times, hops,
                                               tuple(sorted(tags or ())), explicit=when,
                                               word_texts=[s.words_text() for s in spelled],
                                               contacts=[r.contact for r in readings])
