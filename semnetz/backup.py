@@ -15,7 +15,9 @@ only to take in the waiting search log, checkpoint the store and copy its file (
 never take the lock and go on; `show`, `list` and the page's reads wait only for the checkpoint). The copy is
 compressed after the lock is released. The backup is written whole or not at all (files.private_file), 0600.
 
-Not encrypted yet: whoever can read the file can read the network.
+A backup of an encrypted network holds its store as it is on disk (encrypted with the network's data key) and
+``encryption.json`` (that key, wrapped under your key and the recovery key; encryption.py): whoever has the file
+but not a key reads nothing of the network; restoring it asks for the key.
 """
 
 from __future__ import annotations
@@ -32,7 +34,9 @@ from datetime import datetime
 from pathlib import Path
 
 from . import __version__
+from . import encryption
 from .config import DB_FILENAME, FILE_MODE, HOME_MODE, make_private
+from .encryption import KEY_FILENAME
 from .errors import InputError, SemnetzError
 from .files import private_file
 
@@ -43,7 +47,9 @@ COMPRESS_LEVEL = 1  # deflate's fastest: a DuckDB file of float vectors hardly s
 SEAL = b"semnetz-backup sha256:"  # the archive's comment: this and the hex SHA-256 of every byte before the hex
 _HEX = 64
 _CHUNK = 1 << 20
-MEMBERS = (DB_FILENAME,)  # the only files a backup may hold besides its manifest (no path leaves the new home)
+# the files a backup may hold besides its manifest (no path leaves the new home): the store, and the wrapped keys
+# of an encrypted network (encryption.py; the store in the backup stays encrypted with them)
+MEMBERS = (DB_FILENAME, KEY_FILENAME)
 
 
 class BackupError(SemnetzError):
@@ -71,6 +77,8 @@ def snapshot(net, path: str | os.PathLike) -> dict:
             with zipfile.ZipFile(f, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive:
                 archive.comment = SEAL + b"0" * _HEX
                 manifest["members"][DB_FILENAME] = _add(archive, DB_FILENAME, Path(copy))
+                if net.keys.encrypted:
+                    manifest["members"][KEY_FILENAME] = _add(archive, KEY_FILENAME, net.home / KEY_FILENAME)
                 archive.writestr(MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False))
             _seal(f)
             size = f.tell()
@@ -139,13 +147,15 @@ def _hash(f, length: int) -> str:
 
 
 # ---------------------------------------------------------------- restore
-def restore(backup: str | os.PathLike, home: str | os.PathLike, model: str | None = None) -> dict:
+def restore(backup: str | os.PathLike, home: str | os.PathLike, model: str | None = None, key: str | None = None,
+            ask: encryption.Ask | None = None) -> dict:
     """Make a new network in `home` (missing or an empty folder) from `backup`: the backup is checked whole first
     (the seal over every byte, the manifest, every member's checksum, that the store opens read-only and was
     written by a semnetz that knows no newer schema steps than this one, its counts); a damaged or truncated
-    backup is a BackupError and nothing is written. Then the store is put in a new folder beside `home`, the
-    restore noted in its audit log, the search index rebuilt, and the folder renamed to `home` (whole or not at
-    all). Returns the backup's manifest with "seconds" (how long it took). `model` is only a check: restoring a
+    backup is a BackupError and nothing is written. A backup of an encrypted network opens with its key (`key`,
+    else $SEMNETZ_KEY, else `ask`; the recovery key too) and gives an encrypted network. Then the store is put in
+    a new folder beside `home`, the restore noted in its audit log, the search index rebuilt, and the folder
+    renamed to `home` (whole or not at all). Returns the backup's manifest with "seconds" (how long it took). `model` is only a check: restoring a
     backup of another model is an error."""
     started = time.perf_counter()
     source, home = Path(os.fspath(backup)), Path(os.fspath(home)).expanduser()
@@ -161,8 +171,12 @@ def restore(backup: str | os.PathLike, home: str | os.PathLike, model: str | Non
     try:
         os.chmod(staging, HOME_MODE)
         _extract(source, manifest, staging)
-        _check_store(source, staging / DB_FILENAME, manifest)
-        _open_restored(source, staging, manifest)
+        if KEY_FILENAME in manifest["members"]:
+            key = key or os.environ.get(encryption.KEY_ENVVAR) or (ask(f"Key of the encrypted backup {source}")
+                                                                   if ask else None)
+        keys = encryption.unlock(staging, key, where=str(source))
+        _check_store(source, staging / DB_FILENAME, manifest, keys.store)
+        _open_restored(source, staging, manifest, key)
         if home.exists():
             home.rmdir()  # empty (checked above): the rename needs it gone on some systems
         os.rename(staging, home)
@@ -225,8 +239,10 @@ def verify(source: Path) -> dict:
         raise BackupError(f"{source}: written by a newer semnetz (backup format {manifest.get('format_version')}, "
                           f"this semnetz reads up to {FORMAT_VERSION}); upgrade semnetz; nothing was written")
     members = manifest.get("members")
-    if not isinstance(members, dict) or set(members) != set(MEMBERS) or names != {MANIFEST, *MEMBERS}:
-        raise _damaged(source, f"it holds {sorted(names)}, expected {sorted([MANIFEST, *MEMBERS])}")
+    if not isinstance(members, dict) or DB_FILENAME not in members or not set(members) <= set(MEMBERS) or \
+            names != {MANIFEST, *members}:
+        expected = [MANIFEST, *(members if isinstance(members, dict) else MEMBERS)]
+        raise _damaged(source, f"it holds {sorted(names)}, expected {sorted(expected)}")
     return manifest
 
 
@@ -234,7 +250,7 @@ def _extract(source: Path, manifest: dict, folder: Path) -> None:
     """Every member into `folder` (0600), its size and SHA-256 checked against the manifest as it is written."""
     try:
         with zipfile.ZipFile(source) as archive:
-            for name in MEMBERS:
+            for name in manifest["members"]:
                 want = manifest["members"][name]
                 digest, size = hashlib.sha256(), 0
                 fd = os.open(folder / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
@@ -254,15 +270,16 @@ def _extract(source: Path, manifest: dict, folder: Path) -> None:
                        ) from None
 
 
-def _check_store(source: Path, path: Path, manifest: dict) -> None:
+def _check_store(source: Path, path: Path, manifest: dict, store_key: str) -> None:
     """The store opens read-only, knows only schema steps this semnetz knows, and holds what the manifest counts."""
     import duckdb
 
+    from .store.db import connect_file
     from .store.migrations import MIGRATIONS, applied_migrations, unknown_migrations
     from .store.tables import Tables
 
     try:
-        conn = duckdb.connect(str(path), read_only=True)
+        conn = connect_file(path, read_only=True, key=store_key)
     except duckdb.Error as exc:
         raise _damaged(source, f"its store does not open: {str(exc).splitlines()[0]}") from None
     try:
@@ -282,12 +299,12 @@ def _check_store(source: Path, path: Path, manifest: dict) -> None:
         raise _damaged(source, f"its store holds {counts}, its manifest says {manifest.get('counts')}")
 
 
-def _open_restored(source: Path, folder: Path, manifest: dict) -> None:
+def _open_restored(source: Path, folder: Path, manifest: dict, key: str | None) -> None:
     """In the new home (not yet in place): upgrade the store if an older semnetz wrote it, note the restore in the
     audit log and build the search index from the store."""
     from .network import Network
 
-    with Network(home=folder, model=manifest.get("model") or None) as net:
+    with Network(home=folder, model=manifest.get("model") or None, key=key) as net:
         with net.store.locked("restore"), net._writing("restore") as tables:
             net._ensure_model(tables)
             with net._changing(tables, rebuild=True):

@@ -18,6 +18,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -25,7 +26,7 @@ from typing import IO
 
 import numpy as np
 
-from . import encoders
+from . import encoders, encryption
 from .config import MODEL_ENVVAR, SPOOL_DIRNAME, VIEW_DIRNAME, resolve_home
 from .errors import InputError, SemnetzError, UnknownPersonError
 from .index.publish import stage
@@ -62,16 +63,58 @@ def _progress(total: int, desc: str, enabled: bool, unit: str = "piece"):
 
 class Network:
     def __init__(self, home: str | os.PathLike | None = None, model: str | None = None,
-                 index_type: str | None = None, progress: bool = False):
+                 index_type: str | None = None, progress: bool = False, key: str | None = None,
+                 ask: encryption.Ask | None = None):
+        """key: what unlocks an encrypted home (else $SEMNETZ_KEY, the OS keyring, or `ask`, a hidden prompt;
+        see encryption.py)."""
         self.home = resolve_home(home)
-        self.store = Store(self.home)
-        self.views = ViewCache(self.home / VIEW_DIRNAME)
-        self.spool = SearchSpool(self.home, SPOOL_DIRNAME)
+        self.keys = encryption.unlock(self.home, key, ask)
+        self.store = Store(self.home, self.keys.store)
+        self.views = ViewCache(self.home / VIEW_DIRNAME, self.keys.sealer)
+        self.spool = SearchSpool(self.home, SPOOL_DIRNAME, self.keys.sealer)
         self.progress = progress
         self._requested_model = model or os.environ.get(MODEL_ENVVAR) or None
         self._index_type = index_type
         self._bridge: tuple[str, object] | None = None
         self.repairs: list[str] = []  # damaged files of the search view found and rebuilt from the store
+
+    @classmethod
+    def create(cls, home: str | os.PathLike | None = None, encrypt: bool = False, key: str | None = None,
+               model: str | None = None) -> tuple["Network", str | None]:
+        """A new network in `home` (missing or empty); with encrypt, nothing in it is readable without `key`
+        (else $SEMNETZ_KEY). Returns it and, when encrypted, the recovery key (to show once, never kept)."""
+        path = resolve_home(home)
+        if any(path.iterdir()):
+            raise SemnetzError(f"{path} is not empty (it may hold a network): a new network goes into a new or "
+                               "empty folder; nothing was changed")
+        recovery = None
+        if encrypt:
+            key = key or os.environ.get(encryption.KEY_ENVVAR)
+            if not key:
+                raise SemnetzError("an encrypted network needs a key: set SEMNETZ_KEY, or run the command in a "
+                                   "terminal to be asked for it; nothing was changed")
+            _, recovery = encryption.create(path, key)
+        try:
+            net = cls(path, model=model, key=key)
+            with net._writing("create the network") as tables:
+                with tables.transaction():
+                    tables.audit.log("init", {"encrypted": encrypt})
+        except BaseException:
+            for made in path.iterdir():  # nothing half-made stays: the folder was empty
+                shutil.rmtree(made) if made.is_dir() else made.unlink()
+            raise
+        return net, recovery
+
+    def rekey(self, new_key: str) -> None:
+        """An encrypted home opens with `new_key` from now on (its data key and recovery key stay; see
+        encryption.py). Under the write lock, so no other command is unlocking it meanwhile."""
+        if not self.keys.encrypted:
+            raise SemnetzError(f"{self.home}: this network is not encrypted (semnetz init --encrypt makes an "
+                               "encrypted one); nothing was changed")
+        with self._writing("rekey") as tables:
+            encryption.rewrap_keys(self.home, self.keys, new_key)
+            with tables.transaction():
+                tables.audit.log("rekey", {})
 
     def close(self) -> None:
         self.spool.flush()
@@ -158,7 +201,7 @@ class Network:
         with _progress(0, "indexing", self.progress and rebuild) as bar:
             staged = stage(tables, self.home / VIEW_DIRNAME, model=self.model_name, dim=lambda: self.encoder.dim,
                            index_type=self.index_type, bridge=self._service_bridge, rebuild=rebuild,
-                           progress=bar.update)
+                           progress=bar.update, sealer=self.keys.sealer)
         self.views.adopt(staged.segments)
         return staged
 

@@ -182,7 +182,7 @@ def network_options(fn):
                 raise SemnetzError(f"there is no network in {path} yet: bring people in with "
                                    f"semnetz import FILE --home {path} (or check --home / ${HOME_ENVVAR})")
             echo(f"Creating a new network in {path}", err=True)
-        with Network(home=path, model=model, progress=True) as net:
+        with Network(home=path, model=model, progress=True, ask=ask_key) as net:
             try:
                 return fn(net, *args, **kwargs)
             finally:
@@ -190,6 +190,14 @@ def network_options(fn):
                     echo(f"Note: the search index was damaged ({damage}); rebuilt it from the store.", err=True)
 
     return wrapper
+
+
+def ask_key(prompt: str, confirm: bool = False) -> str | None:
+    """A key typed at a hidden prompt, when there is a terminal to ask at (else None: the caller says what to
+    set instead)."""
+    if not sys.stdin.isatty():
+        return None
+    return click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True) or None
 
 
 def echo(text="", err: bool = False, **kwargs) -> None:
@@ -497,8 +505,9 @@ def export(net, file, vcf):
 @network_options
 def backup(net, file):
     """Write one snapshot of the network to FILE (a zip archive: the store and a manifest with checksums), while
-    searches and the page keep working. The file is written whole or not at all and is readable only by you; it
-    is not encrypted. Standard output ('-') is not supported.
+    searches and the page keep working. The file is written whole or not at all and is readable only by you; the
+    store in it is encrypted when the network is (restoring asks for its key). Standard output ('-') is not
+    supported.
 
     \b
     Example:
@@ -531,10 +540,75 @@ def restore(ctx, file, home):
     if ctx.get_parameter_source("home") is not click.core.ParameterSource.COMMANDLINE and given.get("home"):
         home = given["home"]
     path = resolve_home(home, create=False)
-    done = restore_backup(_file_name(file), path, model=given.get("model"))
+    done = restore_backup(_file_name(file), path, model=given.get("model"), ask=ask_key)
     counts = done["counts"]
     echo(f"Restored {counts['people']} people, {counts['needs']} needs and {counts['links']} links (backup of "
          f"{done.get('created')}, model {done.get('model')}) into {path}; search index rebuilt.")
+
+
+@cli.command()
+@click.option("--encrypt", is_flag=True, help="Encrypt everything in the network's folder with a key: $SEMNETZ_KEY, "
+                                              "else asked (twice, hidden).")
+@click.option("--keyring/--no-keyring", "use_keyring", default=True, show_default=True,
+              help="Keep a key you typed in the OS keyring, so that later commands need not ask.")
+@click.option("--home", type=click.Path(file_okay=False), envvar=HOME_ENVVAR,
+              help="The new network's data directory (missing or empty).")
+@click.pass_context
+def init(ctx, encrypt, use_keyring, home):
+    """Make a new, empty network in --home (import and add also make one when there is none). With --encrypt,
+    the store, the search index and the search log are unreadable without the key: it comes from $SEMNETZ_KEY,
+    else the OS keyring, else a hidden prompt, and is never written into the folder. A recovery key is shown
+    once: write it down; it opens the network when the key is lost (as SEMNETZ_KEY or at the prompt).
+
+    \b
+    Examples:
+      semnetz init --encrypt --home ~/kita-netz
+      SEMNETZ_KEY='…' semnetz init --encrypt
+    """
+    from .. import encryption
+    from ..config import resolve_home
+    from ..network import Network
+
+    given = ctx.find_root().obj or {}
+    if ctx.get_parameter_source("home") is not click.core.ParameterSource.COMMANDLINE and given.get("home"):
+        home = given["home"]
+    path = resolve_home(home, create=False)
+    key = typed = None
+    if encrypt and not os.environ.get(encryption.KEY_ENVVAR):
+        key = typed = ask_key(f"Key for the new encrypted network in {path}", confirm=True)
+    net, recovery = Network.create(path, encrypt=encrypt, key=key, model=given.get("model"))
+    net.close()
+    if not encrypt:
+        echo(f"Created a new network in {path}")
+        return
+    echo(f"Created a new encrypted network in {path}.")
+    if typed and use_keyring and encryption.keep_in_keyring(path, typed):
+        echo("Your key is kept in the OS keyring: commands on this network will not ask for it.")
+    echo(f"Recovery key (shown only now; write it down and keep it apart from this computer):\n\n    {recovery}\n")
+    echo("It opens the network when the key is lost: SEMNETZ_KEY='<recovery key>' semnetz rekey")
+
+
+@cli.command()
+@network_options
+def rekey(net):
+    """Change the key of an encrypted network: the new key comes from $SEMNETZ_NEW_KEY, else it is asked for
+    (twice, hidden). The current key (or the recovery key) unlocks it first, as for every command. The data
+    itself is not rewritten: a copy or backup taken before still opens with the old key.
+
+    \b
+    Example:
+      semnetz rekey
+    """
+    from .. import encryption
+
+    new = os.environ.get(encryption.NEW_KEY_ENVVAR) or ask_key("New key", confirm=True)
+    if not new:
+        raise SemnetzError("no new key: set SEMNETZ_NEW_KEY, or run the command in a terminal to be asked for it; "
+                           "nothing was changed")
+    net.rekey(new)
+    echo(f"The network in {net.home} now opens with the new key; the recovery key is unchanged.")
+    if encryption.keyring_key(net.home) is not None and encryption.keep_in_keyring(net.home, new):
+        echo("The key kept in the OS keyring is the new one.")
 
 
 # ---------------------------------------------------------------- who knows whom

@@ -18,6 +18,7 @@ from typing import Callable
 import numpy as np
 
 from ..config import private_dir
+from ..sealing import PLAIN, Plain
 from .segment import PIECE_KINDS, Segment, build_segment
 from .vectors import outgrown, resolve_index_type
 from .view import read_manifest, write_manifest
@@ -76,7 +77,7 @@ def publish(tables, directory: Path, **how) -> list[Segment]:
 
 
 def stage(tables, directory: Path, *, model: str, dim: Callable[[], int], index_type: str,
-          bridge: Callable[[], object], rebuild: bool = False, progress=None) -> Staged:
+          bridge: Callable[[], object], rebuild: bool = False, progress=None, sealer: Plain = PLAIN) -> Staged:
     """Build what publishing the store's current state (as this connection sees it, uncommitted changes
     included) needs; nothing is published yet. On failure, what was built is removed."""
     private_dir(directory)
@@ -92,7 +93,7 @@ def stage(tables, directory: Path, *, model: str, dim: Callable[[], int], index_
     segments: list[Segment] = []
     if usable and not rebuild:
         try:
-            segments = [Segment.open(directory / name) for name in manifest["segments"]]
+            segments = [Segment.open(directory / name, sealer=sealer) for name in manifest["segments"]]
         except (OSError, ValueError, KeyError):  # damaged, or written by another version: build anew
             segments = []
     base = segments[0] if segments and segments[0].kind == "base" else None
@@ -108,7 +109,7 @@ def stage(tables, directory: Path, *, model: str, dim: Callable[[], int], index_
         new.append(build_segment(tables, directory, name(kind), kind=kind, people=who, edges=links, model=model,
                                  dim=dim_value, index_type=index_type,
                                  bridge=bridge() if _has_pieces(who) else None, generation=generation,
-                                 progress=progress))
+                                 progress=progress, sealer=sealer))
         return new[-1]
 
     def without(segment: Segment, removed) -> Segment:

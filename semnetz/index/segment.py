@@ -14,6 +14,7 @@ roles of each service); links (who knows whom, for the people whose links this s
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
@@ -23,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import FILE_MODE, HOME_MODE, usable_cores
+from ..sealing import PLAIN, Plain, SealError
 from .checksum import DamagedIndex, checksums, sampling, verify
 from .lexical import MAX_DOC_FREQUENCY, Postings, load_fts, stem_sql
 from .names import NameMatcher
@@ -47,16 +49,24 @@ MAP_FROM_BYTES = 1 << 20
 
 
 class Arrays:
-    """A folder of .npy files, each opened when first asked for: memory-mapped if large, else read."""
+    """A folder of .npy files, each opened when first asked for: memory-mapped if large, else read. In an
+    encrypted home every file is sealed (sealing.py) and read whole into memory, unsealed."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, sealer: Plain = PLAIN):
         self.path = path
+        self.sealer = sealer
         self._open: dict[str, np.ndarray] = {}
 
     def __getitem__(self, key: str) -> np.ndarray:
         if key not in self._open:
             path = self.path / f"{key}.npy"
-            if path.stat().st_size < MAP_FROM_BYTES:
+            if self.sealer.sealed:
+                try:
+                    array = np.load(io.BytesIO(self.sealer.read(path)), allow_pickle=False)
+                except SealError as exc:
+                    raise DamagedIndex(f"{self.path.name}: {exc}") from None
+                array.flags.writeable = False
+            elif path.stat().st_size < MAP_FROM_BYTES:
                 array = np.load(path, allow_pickle=False)
                 array.flags.writeable = False  # read-only, like a mapped one
             else:  # a plain array over the mapped file: np.memmap's own indexing costs microseconds a call
@@ -74,10 +84,15 @@ class Arrays:
             self[path.stem]
 
     @staticmethod
-    def write(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    def write(path: Path, arrays: dict[str, np.ndarray], sealer: Plain = PLAIN) -> None:
         for key, value in arrays.items():
             with open(os.open(path / f"{key}.npy", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE), "wb") as f:
-                np.save(f, np.ascontiguousarray(value), allow_pickle=False)
+                if sealer.sealed:
+                    buffer = io.BytesIO()
+                    np.save(buffer, np.ascontiguousarray(value), allow_pickle=False)
+                    f.write(sealer.seal(buffer.getbuffer(), f"{key}.npy"))
+                else:
+                    np.save(f, np.ascontiguousarray(value), allow_pickle=False)
 
 
 @dataclass
@@ -97,8 +112,12 @@ class Segment:
         return self._made[key]
 
     # ---- opening ----
+    @property
+    def sealer(self) -> Plain:
+        return self.arrays.sealer
+
     @classmethod
-    def open(cls, path: Path, made: dict | None = None) -> "Segment":
+    def open(cls, path: Path, made: dict | None = None, sealer: Plain = PLAIN) -> "Segment":
         """made: what the writer already holds in memory of it (names, postings, the vector index). Raises
         DamagedIndex when a file differs from its checksum (ValueError for a segment of another version)."""
         try:
@@ -109,7 +128,7 @@ class Segment:
             raise ValueError(f"segment format {meta.get('format')}")
         if not made:  # what this process wrote itself is not read back
             verify(path, meta["files"], sampling(meta))
-        segment = cls(path.name, path, meta, Arrays(path), dict(made or {}))
+        segment = cls(path.name, path, meta, Arrays(path, sealer), dict(made or {}))
         try:
             segment.arrays.open_all()
         except ValueError as e:  # not a .npy file any more
@@ -160,14 +179,15 @@ class Segment:
     def vector_index(self) -> VectorIndex | None:
         """The base's FAISS index, memory-mapped (read-only)."""
         def make():
-            loaded = VectorIndex.load(self.path / "vectors.faiss", mmap=True)
+            loaded = VectorIndex.load(self.path / "vectors.faiss", mmap=True, sealer=self.sealer)
             return loaded[0] if loaded else None
         return self._once("vector_index", make)
 
     def vector_file(self) -> VectorFile | None:
         """Full vectors of a base whose index is lossy (product quantisation), for rescoring."""
         path = self.path / "vectors.f16"
-        return self._once("vector_file", lambda: VectorFile(path, int(self.meta["dim"])) if path.exists() else None)
+        return self._once("vector_file", lambda: VectorFile(path, int(self.meta["dim"]), self.sealer)
+                          if path.exists() else None)
 
     def delta_vectors(self) -> np.ndarray:
         """A delta's piece vectors (fp16), rows in item order."""
@@ -254,21 +274,21 @@ class Segment:
         if self.kind == "delta":
             arrays["vectors"] = a["vectors"][keep_pieces]
         else:
-            loaded = VectorIndex.load(self.path / "vectors.faiss")  # in memory: removing rewrites the codes
+            loaded = VectorIndex.load(self.path / "vectors.faiss", sealer=self.sealer)  # in memory: removing rewrites
             if loaded is not None:
                 index, meta = loaded
                 index.remove(removed_items)
-                index.save(staging / "vectors.faiss", meta)
+                index.save(staging / "vectors.faiss", meta, self.sealer)
                 made["vector_index"] = index
             vectors = self.vector_file()
             if vectors is not None:
                 shutil.copyfile(vectors.path, staging / "vectors.f16")
                 os.chmod(staging / "vectors.f16", FILE_MODE)
-                VectorFile(staging / "vectors.f16", vectors.dim).write(
+                VectorFile(staging / "vectors.f16", vectors.dim, self.sealer).write(
                     removed_items, np.zeros((len(removed_items), vectors.dim), dtype=np.float32))
-        Arrays.write(staging, arrays)
+        Arrays.write(staging, arrays, self.sealer)
         meta = {**self.meta, "name": name, "people": int(keep_people.sum()), "pieces": int(keep_pieces.sum())}
-        return _finish(staging, directory, name, meta, made)
+        return _finish(staging, directory, name, meta, made, self.sealer)
 
 
 def _texts_by_person(pks: np.ndarray, own_words: dict, owners: np.ndarray, texts: StringColumn):
@@ -338,19 +358,20 @@ def _staging(directory: Path, name: str) -> Path:
     return staging
 
 
-def _finish(staging: Path, directory: Path, name: str, meta: dict, made: dict | None = None) -> Segment:
+def _finish(staging: Path, directory: Path, name: str, meta: dict, made: dict | None = None,
+            sealer: Plain = PLAIN) -> Segment:
     meta = {**meta, "format": SEGMENT_FORMAT, "files": checksums(staging), "sampling": sampling()}
     with open(os.open(staging / "meta.json", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE), "w") as f:
         json.dump(meta, f)
     final = directory / name
     os.replace(staging, final)
-    return Segment.open(final, made)
+    return Segment.open(final, made, sealer)
 
 
 # ---- building from the store ----
 def build_segment(tables, directory: Path, name: str, *, kind: str, people: np.ndarray | None,
                   edges: np.ndarray | None, model: str, dim: int, index_type: str, bridge, generation: int,
-                  progress=None) -> Segment:
+                  progress=None, sealer: Plain = PLAIN) -> Segment:
     """Write a segment for these people (None: everyone, a base) and the links of these people (None: all
     links). kind "delta": its vectors are a plain array and it replaces the earlier versions of `people`."""
     staging = _staging(directory, name)
@@ -380,7 +401,7 @@ def build_segment(tables, directory: Path, name: str, *, kind: str, people: np.n
     del lexical
     # pieces and their vectors
     pieces = _read_pieces(tables, None if people is None else pk, kind, staging, dim, index_type, progress,
-                          bridge.role_vectors if bridge is not None else None)
+                          bridge.role_vectors if bridge is not None else None, sealer)
     arrays.update({"item_id": pieces.item_id, "item_owner": pieces.owner, "item_kind": pieces.kind,
                    **pieces.texts.arrays("text"), **_by_owner(pieces.owner)})
     if kind == "delta":
@@ -394,13 +415,13 @@ def build_segment(tables, directory: Path, name: str, *, kind: str, people: np.n
     arrays.update({"edge_pks": np.asarray(edges if edges is not None else [], dtype=np.int64),
                    "edge_from": frm, "edge_to": to, "edge_strength": strength,
                    **_relations(np.array(relation, dtype=object))})
-    Arrays.write(staging, arrays)
+    Arrays.write(staging, arrays, sealer)
     meta = {"name": name, "kind": kind, "generation": generation, "model": model, "dim": dim,
             "people": int(len(pk)), "pieces": int(len(pieces.item_id)), "index_type": pieces.index_type}
     made = {"names": names, "postings": postings}
     if pieces.index is not None:
         made["vector_index"] = pieces.index
-    return _finish(staging, directory, name, meta, made)
+    return _finish(staging, directory, name, meta, made, sealer)
 
 
 class _TopPieces:
@@ -463,7 +484,7 @@ class _Pieces:
 
 
 def _read_pieces(tables, pks: np.ndarray | None, kind: str, staging: Path, dim: int, index_type: str,
-                 progress, roles: np.ndarray | None = None) -> _Pieces:
+                 progress, roles: np.ndarray | None = None, sealer: Plain = PLAIN) -> _Pieces:
     """Every piece of these people (None: everyone) from the store: ids, owners, kinds, texts, and their vectors
     as a delta's array or in a new FAISS index for a base (streamed in chunks; a trained type learns from a
     sample)."""
@@ -487,7 +508,7 @@ def _read_pieces(tables, pks: np.ndarray | None, kind: str, staging: Path, dim: 
                 chosen = EXACT_INDEX_TYPE
                 index = VectorIndex(dim, chosen)
         if index.lossy:
-            vector_file = VectorFile(staging / "vectors.f16", dim)
+            vector_file = VectorFile(staging / "vectors.f16", dim, sealer)
     # role names' nearest pieces, while reading (an inverted-file base answers them from its index instead)
     top = _TopPieces(roles, NOMINATED_PIECES_PER_ROLE) if roles is not None and not chosen.startswith("IVF") else None
     ids, owners, kinds, texts, deltas = [], [], [], [], []
@@ -509,7 +530,7 @@ def _read_pieces(tables, pks: np.ndarray | None, kind: str, staging: Path, dim: 
             progress(len(chunk_ids))
     item_id = np.concatenate(ids) if ids else np.zeros(0, np.int64)
     if index is not None:
-        index.save(staging / "vectors.faiss", {})
+        index.save(staging / "vectors.faiss", {}, sealer)
     return _Pieces(item_id, np.concatenate(owners) if owners else np.zeros(0, np.int64),
                    np.concatenate(kinds) if kinds else np.zeros(0, np.int8), StringColumn.of(texts),
                    (np.concatenate(deltas) if deltas else np.zeros((0, dim), np.float16)) if index is None else None,

@@ -2,7 +2,9 @@
 
 An approximate index (IVF-PQ) keeps only compressed codes in memory; the candidates it nominates are rescored
 from this file. Rows are read with pread, not mmap: the page cache serves them, but they do not count towards
-the process's resident memory. A cache of the store like the FAISS index, rewritten on rebuild.
+the process's resident memory. A cache of the store like the FAISS index, rewritten on rebuild. In an encrypted
+home each row is sealed on its own (sealing.py: its nonce and tag beside it, its id authenticated), so rows are
+still read one run at a time.
 """
 
 from __future__ import annotations
@@ -12,12 +14,15 @@ from pathlib import Path
 
 import numpy as np
 
+from ..sealing import PLAIN, Plain
+
 
 class VectorFile:
-    def __init__(self, path: Path, dim: int):
+    def __init__(self, path: Path, dim: int, sealer: Plain = PLAIN):
         self.path = Path(path)
         self.dim = dim
-        self.row_bytes = dim * 2
+        self.sealer = sealer
+        self.row_bytes = dim * 2 + sealer.overhead
 
     def write(self, ids: np.ndarray, vectors: np.ndarray) -> None:
         """Write rows (any order); runs of consecutive ids go out in one write."""
@@ -31,7 +36,7 @@ class VectorFile:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             for start, end in zip(np.r_[0, breaks], np.r_[breaks, len(ids)]):
-                os.pwrite(fd, rows[start:end].tobytes(), int(ids[start]) * self.row_bytes)
+                os.pwrite(fd, self._sealed(ids[start:end], rows[start:end]), int(ids[start]) * self.row_bytes)
         finally:
             os.close(fd)
 
@@ -49,11 +54,24 @@ class VectorFile:
         try:
             for start, end in zip(np.r_[0, breaks].tolist(), np.r_[breaks, len(ids)].tolist()):
                 first, count = int(sorted_ids[start]), end - start
-                block = np.frombuffer(os.pread(fd, count * self.row_bytes, first * self.row_bytes), dtype=np.float16)
-                out[order[start:end]] = block.reshape(count, self.dim)
+                raw = os.pread(fd, count * self.row_bytes, first * self.row_bytes)
+                out[order[start:end]] = np.frombuffer(self._unsealed(first, count, raw), np.float16).reshape(
+                    count, self.dim)
         finally:
             os.close(fd)
         return out.astype(np.float32)
+
+    def _sealed(self, ids: np.ndarray, rows: np.ndarray) -> bytes:
+        if not self.sealer.sealed:
+            return rows.tobytes()
+        return b"".join(self.sealer.seal_record(row.tobytes(), f"row {i}") for i, row in zip(ids.tolist(), rows))
+
+    def _unsealed(self, first: int, count: int, raw: bytes) -> bytes:
+        if not self.sealer.sealed:
+            return raw
+        step = self.row_bytes
+        return b"".join(self.sealer.unseal_record(raw[i * step:(i + 1) * step], f"row {first + i}")
+                        for i in range(count))
 
     def truncate(self) -> None:
         self.path.unlink(missing_ok=True)

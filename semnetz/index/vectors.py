@@ -15,6 +15,7 @@ import faiss
 import numpy as np
 
 from ..config import FILE_MODE, usable_cores
+from ..sealing import PLAIN, Plain
 
 # Brute-force search over fp16 copies of the vectors: every vector is compared (no approximation in which
 # vectors are looked at), at half the memory traffic of "Flat" and with faiss' fp16 SIMD kernels; measured here
@@ -188,14 +189,20 @@ class VectorIndex:
         return result
 
     # ---- persistence ----
-    def save(self, path: Path, meta: dict) -> None:
-        """Write atomically: the index file, then its meta file (the meta is what marks it valid)."""
+    def save(self, path: Path, meta: dict, sealer: Plain = PLAIN) -> None:
+        """Write atomically: the index file, then its meta file (the meta is what marks it valid). Sealed in an
+        encrypted home (sealing.py)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
         meta_path = path.with_suffix(".json")
         meta_path.unlink(missing_ok=True)  # an index without its meta is never trusted
         tmp = path.with_suffix(path.suffix + ".tmp")
-        faiss.write_index(self.index, str(tmp))
+        if sealer.sealed:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
+            with os.fdopen(fd, "wb") as f:
+                f.write(sealer.seal(faiss.serialize_index(self.index), path.name))
+        else:
+            faiss.write_index(self.index, str(tmp))
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
         tmp_meta = meta_path.with_suffix(".json.tmp")
@@ -204,13 +211,17 @@ class VectorIndex:
         os.replace(tmp_meta, meta_path)
 
     @classmethod
-    def load(cls, path: Path, mmap: bool = False) -> tuple["VectorIndex", dict] | None:
-        """The saved index and its meta, or None when either file is missing or unreadable. mmap: the codes stay
-        in the file (read-only: search and reconstruct, no add or remove)."""
+    def load(cls, path: Path, mmap: bool = False, sealer: Plain = PLAIN) -> tuple["VectorIndex", dict] | None:
+        """The saved index and its meta, or None when either file is missing or unreadable (or does not unseal).
+        mmap: the codes stay in the file (read-only: search and reconstruct, no add or remove); a sealed index is
+        read whole into memory."""
         path = Path(path)
         try:
             meta = json.loads(path.with_suffix(".json").read_text())
-            index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC if mmap else 0)
+            if sealer.sealed:
+                index = faiss.deserialize_index(np.frombuffer(sealer.read(path), dtype=np.uint8))
+            else:
+                index = faiss.read_index(str(path), faiss.IO_FLAG_MMAP_IFC if mmap else 0)
         except (OSError, ValueError, RuntimeError):
             return None
         if int(index.ntotal) != meta.get("count"):

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from ..config import FILE_MODE, models_dir
+from ..sealing import PLAIN, Plain
 from .lexical import LexicalSearch
 from .names import MAX_PEOPLE_SHARING_NAME_WORD, NameHit
 from .segment import PIECE_KINDS, Segment
@@ -70,8 +71,9 @@ def check(directory: Path) -> tuple[int, int, str | None]:
 class ViewCache:
     """The current view of a home, each new one made from the one before."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, sealer: Plain = PLAIN):
         self.directory = directory
+        self.sealer = sealer  # an encrypted home's (sealing.py)
         self._segments: dict[str, Segment] = {}
         self._view: View | None = None
         self._retired: View | None = None
@@ -133,7 +135,7 @@ class ViewCache:
 
     def _open(self, name: str) -> Segment:
         if name not in self._segments:
-            self._segments[name] = Segment.open(self.directory / name)
+            self._segments[name] = Segment.open(self.directory / name, sealer=self.sealer)
         return self._segments[name]
 
 

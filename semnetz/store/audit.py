@@ -19,10 +19,12 @@ from datetime import datetime
 from pathlib import Path
 
 from ..config import FILE_MODE, private_dir
+from ..sealing import PLAIN, Plain
 from ..text import fold
 from .people import registered
 
 REDACTED = {"redacted": "named a removed person"}
+SPOOL_LABEL = "searches"
 _MIN_NAME_WORD_CHARS = 3
 _MIN_DISTINCTIVE_CHARS = 5  # shorter words of a person's texts are not taken as quoting them
 _TITLES = {"dr", "prof", "med", "dipl", "ing", "frau", "herr", "mr", "mrs", "ms", "miss"}
@@ -161,8 +163,9 @@ class SearchSpool:
     written to a spool file at once (never held in memory): a person removed afterwards, by this process or
     another, is redacted from them when the remove takes the spool in (see move_into)."""
 
-    def __init__(self, home: Path, directory: str):
+    def __init__(self, home: Path, directory: str, sealer: Plain = PLAIN):
         self.path = home / directory
+        self.sealer = sealer  # an encrypted home's: each file is sealed (sealing.py)
 
     def add(self, action: str, details: list[dict]) -> None:
         """Write these entries as one new file (complete before it is visible: written, then renamed)."""
@@ -172,10 +175,11 @@ class SearchSpool:
         private_dir(self.path)
         name = f"{time.time_ns():020d}-{os.getpid()}-{threading.get_ident() % 10**6:06d}-{os.urandom(3).hex()}"
         tmp = self.path / f".{name}.tmp"
+        text = "".join(json.dumps({"at": at, "action": action, "detail": detail}, ensure_ascii=False) + "\n"
+                       for detail in details)
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for detail in details:
-                f.write(json.dumps({"at": at, "action": action, "detail": detail}, ensure_ascii=False) + "\n")
+        with os.fdopen(fd, "wb") as f:
+            f.write(self.sealer.seal(text.encode("utf-8"), SPOOL_LABEL))
         os.replace(tmp, self.path / f"{name}.jsonl")
 
     def flush(self) -> None:
@@ -195,8 +199,8 @@ class SearchSpool:
         entries = []
         for path in files:
             try:
-                lines = path.read_text(encoding="utf-8").splitlines()
-            except OSError:
+                lines = self.sealer.unseal(path.read_bytes(), SPOOL_LABEL).decode("utf-8").splitlines()
+            except (OSError, ValueError):  # unreadable, or not sealed with this key: dropped, not the whole log
                 continue
             for line in lines:
                 try:

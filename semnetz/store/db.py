@@ -107,14 +107,16 @@ class WriteLock:
             return "another process"
 
 
-def _open(path: Path, read_only: bool):
-    """A connection, waiting while another process holds the file (a writer, or readers when we write)."""
+def _open(path: Path, read_only: bool, key: str = ""):
+    """A connection, waiting while another process holds the file (a writer, or readers when we write). With a
+    key: the file is encrypted (DuckDB's AES-GCM), attached with it, and DuckDB's temporary files are encrypted
+    too."""
     import duckdb  # here, not at the top: a search never opens the store and need not load DuckDB
 
     started, told = time.monotonic(), False
     while True:
         try:
-            conn = duckdb.connect(str(path), read_only=read_only)
+            conn = connect_file(path, read_only, key)
             break
         except duckdb.IOException as exc:
             text = str(exc)
@@ -138,13 +140,49 @@ def _open(path: Path, read_only: bool):
     return conn
 
 
+def connect_file(path: Path, read_only: bool, key: str = ""):
+    """A DuckDB connection to the store file at `path` (encrypted with `key` unless it is ""); DuckDB's errors as
+    it raises them."""
+    import duckdb
+
+    if not key:
+        return duckdb.connect(str(path), read_only=read_only)
+    conn = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
+                                              "autoload_known_extensions": False})
+    try:
+        load_crypto(conn)
+        conn.execute(f"SET temp_directory = '{_quoted(str(path) + '.tmp')}'")
+        conn.execute("SET temp_file_encryption = true")
+        mode = ", READ_ONLY" if read_only else ""
+        conn.execute(f"ATTACH '{_quoted(str(path))}' AS store (ENCRYPTION_KEY '{key}'{mode})")
+        conn.execute("USE store")
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+def load_crypto(conn) -> None:
+    """DuckDB writes encrypted files only with the httpfs extension's crypto module (without it: "read-only crypto
+    module"); loaded by path from its PyPI package, never downloaded."""
+    import duckdb_extension_httpfs
+
+    folder = Path(duckdb_extension_httpfs.__file__).parent / "extensions"
+    conn.execute(f"LOAD '{_quoted(str(next(folder.rglob('httpfs.duckdb_extension'))))}'")
+
+
+def _quoted(text: str) -> str:
+    return text.replace("'", "''")
+
+
 class Store:
     """The network's DuckDB file. Sessions (see module doc) hand out a connection; tables live in
     store/people.py, links.py, needs.py, audit.py and take that connection."""
 
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, key: str = ""):
         self.home = Path(home)
         self.path = self.home / DB_FILENAME
+        self.key = key  # DuckDB's encryption key of an encrypted home (encryption.py), "" for a plain one
         self.lock = WriteLock(self.home / WRITE_LOCK_FILENAME)
         self._conn = None
         self._writable = False
@@ -184,7 +222,7 @@ class Store:
             self._finish_compaction()
             old_umask = os.umask(0o077)  # the WAL and temporary files DuckDB creates are private too
             try:
-                self._conn, self._writable = _open(self.path, read_only=False), True
+                self._conn, self._writable = _open(self.path, read_only=False, key=self.key), True
                 try:
                     self._check_version(self._conn)
                     apply_migrations(self._conn)
@@ -211,14 +249,14 @@ class Store:
             self.check_present()
             with self.write("create the network"):
                 pass
-        conn = _open(self.path, read_only=True)
+        conn = _open(self.path, read_only=True, key=self.key)
         try:
             self._check_version(conn)
             if pending_migrations(conn):  # written by an older semnetz: upgrade it once, then read
                 conn.close()
                 with self.write("upgrade the network"):
                     pass
-                conn = _open(self.path, read_only=True)
+                conn = _open(self.path, read_only=True, key=self.key)
             self._conn = conn
             yield Tables(conn)
         finally:
@@ -284,9 +322,10 @@ class Store:
         fresh.unlink(missing_ok=True)
         old_umask = os.umask(0o077)
         try:
-            conn = _open(self.path, read_only=False)
+            conn = _open(self.path, read_only=False, key=self.key)
             try:
-                conn.execute(f"ATTACH '{fresh}' AS fresh")
+                encrypted = f" (ENCRYPTION_KEY '{self.key}')" if self.key else ""
+                conn.execute(f"ATTACH '{_quoted(str(fresh))}' AS fresh{encrypted}")
                 conn.execute(f"COPY FROM DATABASE {_catalog(conn)} TO fresh")
                 conn.execute("DETACH fresh")
             finally:
