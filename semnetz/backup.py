@@ -38,7 +38,7 @@ from . import encryption
 from .config import DB_FILENAME, FILE_MODE, HOME_MODE, make_private
 from .encryption import KEY_FILENAME
 from .errors import InputError, SemnetzError
-from .files import private_file
+from .files import private_file, remove_stale
 
 FORMAT = "semnetz-backup"
 FORMAT_VERSION = 1
@@ -67,7 +67,8 @@ def snapshot(net, path: str | os.PathLike) -> dict:
     if target.is_dir():
         raise InputError(f"{target} is a folder: give the backup's file name", key="backup_is_dir")
     folder = target.parent if str(target.parent) else Path(".")
-    fd, copy = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".duckdb")
+    remove_stale(folder, f".{target.name}.", ".duckdb")  # the copy a killed backup left
+    fd, copy = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.{os.getpid()}.", suffix=".duckdb")
     os.close(fd)
     try:
         os.chmod(copy, FILE_MODE)

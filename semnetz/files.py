@@ -3,6 +3,7 @@ durable, then renamed over it; on any error the temporary file goes and the targ
 
 from __future__ import annotations
 
+import glob
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -27,7 +28,8 @@ def private_file(path: Path, binary: bool = True) -> Iterator[IO]:
     was."""
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    remove_stale(folder, f".{path.name}.", ".tmp")
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp")
     try:
         os.fchmod(fd, FILE_MODE)
         with (os.fdopen(fd, "w+b") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")) as f:
@@ -42,6 +44,29 @@ def private_file(path: Path, binary: bool = True) -> Iterator[IO]:
             pass
         raise
     _sync_dir(folder)
+
+
+def remove_stale(folder: Path, prefix: str, suffix: str) -> None:
+    """Temporary files `prefix``pid`.….`suffix` a killed process left in `folder` (its pid no longer runs): a
+    half-written export or backup names people too."""
+    try:
+        names = list(Path(folder).glob(f"{glob.escape(prefix)}*{suffix}"))
+    except OSError:
+        return
+    for path in names:
+        pid = path.name[len(prefix):].split(".", 1)[0]
+        if pid.isdigit() and not _running(int(pid)):
+            path.unlink(missing_ok=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: running
+        return True
+    return True
 
 
 def _sync_dir(directory: Path) -> None:

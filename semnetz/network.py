@@ -29,7 +29,7 @@ import numpy as np
 from . import encoders, encryption
 from .config import MODEL_ENVVAR, SPOOL_DIRNAME, VIEW_DIRNAME, resolve_home
 from .errors import InputError, SemnetzError, UnknownPersonError
-from .index.publish import stage
+from .index.publish import stage, tidy
 from .index.vectors import DEFAULT_INDEX_TYPE
 from .index.checksum import DamagedIndex
 from .index.view import View, ViewCache, read_manifest
@@ -183,6 +183,8 @@ class Network:
         self.views.release_retired()
         try:
             with self.store.write(what) as tables:
+                if self.store.lock.outermost:  # not inside a write of this process that is building segments
+                    tidy(self.home / VIEW_DIRNAME)
                 self.spool.flush()
                 with tables.transaction():
                     self.spool.move_into(tables.audit)
@@ -388,6 +390,7 @@ class Network:
         with self.store.locked("remove"):
             with self._writing("remove") as tables:
                 pk = self._pk(tables, person_id)
+                self.store.room_to_compact(f"removing {person_id}")
                 record = self._record(tables, person_id)
                 texts = tables.people.texts_of(pk)
                 known_through = tables.people.known_through(person_id)
@@ -404,7 +407,8 @@ class Network:
                     tables.audit.log("remove", {"removed": 1, "pieces": len(item_ids)})
                     tables.journal.touch(people=[pk, *known_through], edges=[pk, *known_through])
                     tables.bump_generation()
-            self.store.compact()
+            self.store.compact_after(f"Removed {person_id} ({record.name})",
+                                     "bytes of them stay in the store file (not in the search index)")
 
     def list_people(self) -> list[dict]:
         with self.store.read() as tables:
@@ -657,9 +661,11 @@ class Network:
         the view, and rewrite the store file (space that old vectors took is given back)."""
         with self.store.locked("reindex"):
             with self._writing("reindex") as tables:
+                self.store.room_to_compact("reindex")
                 self.store.mark_compaction()
                 done = self._ensure_model(tables, switching=True) or self._reembed(tables, reason)
-            self.store.compact()
+            self.store.compact_after("Re-embedded and rebuilt the search index",
+                                     "the store file keeps the space the old vectors took")
         return done
 
     def _reembed(self, tables, reason: str) -> dict:

@@ -1,6 +1,7 @@
 """Backups that restore (issue 15, part 3): semnetz backup FILE, semnetz restore FILE --home DIR."""
 
 import json
+import os
 import multiprocessing
 import stat
 import threading
@@ -185,3 +186,15 @@ def test_backup_and_restore_with_the_real_model(run, real_model, semnetz_home, t
     assert _export(run, tmp_path / "real-home", tmp_path / "b.jsonl") == _export(run, semnetz_home, tmp_path / "a.jsonl")
     first = run("brauche Handwerker", "--json", "--home", tmp_path / "real-home").output
     assert first == run("brauche Handwerker", "--json").output
+
+
+def test_what_a_killed_backup_left_beside_its_file_goes_with_the_next_backup(built, run, tmp_path):
+    target = tmp_path / "network.semnetz-backup"
+    dead = 99_999_999  # beyond any process id
+    copy = tmp_path / f".{target.name}.{dead}.x1.duckdb"
+    partial = tmp_path / f".{target.name}.{dead}.x2.tmp"
+    mine = tmp_path / f".{target.name}.{os.getpid()}.x3.tmp"  # a running process's: kept
+    for path in (copy, partial, mine):
+        path.write_bytes(b"people")
+    assert run("backup", target).exit_code == 0
+    assert not copy.exists() and not partial.exists() and mine.exists()

@@ -116,3 +116,48 @@ def test_a_missing_store_file_is_an_error_for_every_command(run, small_network, 
     line = result.stderr.strip()
     assert "\n" not in line and DB_FILENAME in line and "backup" in line and "import" in line, line
     assert not (semnetz_home / DB_FILENAME).exists()  # nothing created
+
+
+def test_what_a_killed_writer_left_in_the_index_is_deleted_by_check(run, small_network, semnetz_home):
+    run("import", small_network)
+    index = semnetz_home / "index"
+    (index / ".tmp-base-00000009-abcdef").mkdir()  # half-built (killed while building)
+    (index / ".tmp-base-00000009-abcdef" / "text_data.npy").write_bytes(b"Thompson")
+    (index / "delta-00000009-abcdef").mkdir()  # built, never published (killed before the manifest)
+    (index / "delta-00000009-abcdef" / "text_data.npy").write_bytes(b"Thompson")
+    assert run("check").exit_code == 0
+    assert not (index / ".tmp-base-00000009-abcdef").exists() and not (index / "delta-00000009-abcdef").exists()
+    assert run("Tischler", "--json").exit_code == 0
+
+
+def test_a_remove_without_room_to_rewrite_the_store_changes_nothing(run, small_network, semnetz_home, monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    run("import", small_network)
+    before = run("list", "--json").stdout
+    usage = namedtuple("usage", "total used free")
+    with monkeypatch.context() as patched:
+        patched.setattr(shutil, "disk_usage", lambda path: usage(10 << 20, 10 << 20, 1 << 20))
+        result = run("remove", "e3")
+    assert result.exit_code == 2 and "no space left" in result.stderr and "nothing was changed" in result.stderr
+    assert run("list", "--json").stdout == before
+    assert run("remove", "e3").exit_code == 0
+
+
+def test_a_remove_whose_rewrite_fails_says_what_was_done(run, small_network, semnetz_home, monkeypatch):
+    run("import", small_network)
+
+    def full(self):
+        raise OSError(28, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(store_db.Store, "compact", full)
+        result = run("remove", "e3")
+    assert result.exit_code == 2
+    line = result.stderr.strip()
+    assert line.startswith("Error: Removed e3 (Mark Thompson), but the store file could not be rewritten")
+    assert "semnetz check" in line and "nothing was changed" not in line
+    assert (semnetz_home / "semnetz.duckdb.compact-pending").exists()
+    assert run("check").exit_code == 0  # finishes the rewrite
+    assert not (semnetz_home / "semnetz.duckdb.compact-pending").exists()

@@ -74,7 +74,8 @@ def _system_error(exc: BaseException) -> str:
     first = (str(exc).splitlines() or [type(exc).__name__])[0]
     if isinstance(exc, MemoryError):
         return "out of memory; nothing was changed"
-    if getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "no space left" in first.lower():
+    short_write = " requested and " in first and first.endswith(" written")  # numpy's words for a full disk
+    if getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT) or "no space left" in first.lower() or short_write:
         where = f" ({exc.filename})" if getattr(exc, "filename", None) else ""
         return f"no space left on the disk{where}; nothing was changed. Free some space and run it again."
     if isinstance(exc, OSError):

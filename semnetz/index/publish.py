@@ -162,6 +162,14 @@ def _existing(tables, pks: np.ndarray) -> np.ndarray:
     return np.asarray(tables.people.view_rows(pks.tolist())["pk"], dtype=np.int64) if len(pks) else pks
 
 
+def tidy(directory: Path) -> None:
+    """What a writer killed mid-way left in the view's folder (a half-built segment, one built but never
+    published): deleted by the next writer (who holds the write lock), as they name people too."""
+    manifest = read_manifest(directory) if directory.is_dir() else None
+    if manifest is not None:
+        _delete_unlisted(directory, set(manifest.get("segments", [])))
+
+
 def _delete_unlisted(directory: Path, keep: set[str]) -> None:
     """Segments no manifest lists any more, and files of older semnetz versions (a reader that still has one
     open keeps reading it: a deleted file lives on until it is closed)."""

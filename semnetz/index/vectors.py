@@ -7,6 +7,7 @@ search in a new process reads only the pages it touches and processes share them
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from pathlib import Path
@@ -202,7 +203,13 @@ class VectorIndex:
             with os.fdopen(fd, "wb") as f:
                 f.write(sealer.seal(faiss.serialize_index(self.index), path.name))
         else:
-            faiss.write_index(self.index, str(tmp))
+            try:
+                faiss.write_index(self.index, str(tmp))
+            except RuntimeError as exc:  # FAISS says a failed write in its own words
+                tmp.unlink(missing_ok=True)
+                full = "No space left" in str(exc)
+                raise OSError(errno.ENOSPC if full else errno.EIO, "No space left on device" if full else
+                              "cannot write the vector index", str(path)) from None
         os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
         tmp_meta = meta_path.with_suffix(".json.tmp")

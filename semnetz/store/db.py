@@ -40,6 +40,7 @@ _RETRY_S = 0.05
 COMPACT_FREE_SHARE = 0.3
 COMPACT_MIN_BYTES = 16 << 20
 BLOCK_BYTES = 256 << 10
+COMPACT_HEADROOM_BYTES = 16 << 20  # beyond a copy of the file: its write-ahead log, the search index's new segment
 # Beside the store: "rewrite the file" is owed (a remove or reindex wrote it before its rewrite began; a writer
 # killed meanwhile leaves it, and the next writer does the rewrite), and the copy being written.
 COMPACT_PENDING_SUFFIX = ".compact-pending"
@@ -66,6 +67,11 @@ class WriteLock:
     @property
     def held(self) -> bool:
         return self._depth > 0
+
+    @property
+    def outermost(self) -> bool:
+        """Held, and not again inside a hold of the same process's."""
+        return self._depth == 1
 
     def acquire(self, what: str, wait_s: float = LOCK_WAIT_S) -> None:
         if self._depth:
@@ -338,8 +344,29 @@ class Store:
         finally:
             os.umask(old_umask)
             fresh.unlink(missing_ok=True)
+            fresh.with_name(fresh.name + ".wal").unlink(missing_ok=True)
         self._pending_path.unlink(missing_ok=True)
         self._private_files()
+
+    def room_to_compact(self, what: str) -> None:
+        """Before a change that is followed by a rewrite of the file (remove, reindex): refuse it, changing
+        nothing, when the disk could not hold a second copy of the file."""
+        need = (self.path.stat().st_size if self.path.exists() else 0) + COMPACT_HEADROOM_BYTES
+        free = shutil.disk_usage(self.home).free
+        if free < need:
+            raise SemnetzError(f"no space left on the disk for {what}: the store file is rewritten afterwards and "
+                               f"needs about {need / 1e6:.0f} MB free ({free / 1e6:.0f} MB are); nothing was changed. "
+                               "Free some space and run it again.")
+
+    def compact_after(self, done: str, until: str) -> None:
+        """compact(), after a change that committed: if the rewrite fails (a full disk), say so truthfully: the
+        change is done, the rewrite is owed (the next writer or `semnetz check` does it)."""
+        try:
+            self.compact()
+        except Exception as exc:  # the disk, or DuckDB failing to write the copy
+            first = (str(exc).splitlines() or [type(exc).__name__])[0]
+            raise SemnetzError(f"{done}, but the store file could not be rewritten ({first}): {until} until it is. "
+                               "Free some space and run semnetz check (it finishes the rewrite).") from None
 
 
 def _catalog(conn) -> str:
