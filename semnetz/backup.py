@@ -105,7 +105,10 @@ def _copy_store(net, copy: Path) -> dict:
         if store.path.with_name(store.path.name + ".wal").exists():
             raise SemnetzError(f"{store.path}: the store kept a write-ahead log after its checkpoint; no backup was "
                                "written (run it again)")
-        shutil.copyfile(store.path, copy)
+        try:
+            shutil.copyfile(store.path, copy)
+        except OSError as exc:  # the copy is written beside the backup: that is where the room is missing
+            raise OSError(exc.errno, exc.strerror, str(copy.parent)) from None
     return {"format": FORMAT, "format_version": FORMAT_VERSION, "semnetz": __version__,
             "created": datetime.now().isoformat(timespec="seconds"), "model": model, "migrations": migrations,
             "counts": counts}

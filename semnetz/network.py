@@ -217,11 +217,17 @@ class Network:
             with tables.transaction():
                 yield
                 staged = self._staged(tables, rebuild)
-            staged.publish(tables)
         except BaseException:
             if staged is not None:
                 staged.discard()
             raise
+        try:
+            staged.publish(tables)
+        except OSError as exc:  # the change is in the store; the journal still names it for the next writer, and
+            # what was built and not published goes with the next writer's tidy()
+            raise SemnetzError(f"the change is saved, but the search index could not be updated "
+                               f"({exc.strerror or exc}): searches show it after the next change or semnetz check"
+                               ) from None
 
     def view(self) -> View:
         """The current search view (built on first use)."""
@@ -314,9 +320,18 @@ class Network:
             with self._writing(action) as tables:
                 with self._changing(tables):
                     writer.write(tables, batch, vectors, model, action)
-            if batch.stale and self.store.wasteful():  # updates left old rows behind: give the space back
-                self.store.compact()
+            self._give_space_back(batch.stale)
         return batch.report
+
+    def _give_space_back(self, stale: bool) -> None:
+        """After updates that left old rows behind: rewrite the store when it is mostly free space. Only
+        housekeeping, after the change committed: should it fail (a full disk), the change stands and a later
+        write tries again."""
+        try:
+            if stale and self.store.wasteful():
+                self.store.compact()
+        except Exception:  # noqa: BLE001 - the disk or DuckDB; nothing of the change depends on it
+            pass
 
     def add(self, record: PersonRecord | dict) -> str:
         """Add one new person (even if someone has the same name; an id someone has is an error); returns the

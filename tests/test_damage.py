@@ -173,3 +173,19 @@ def test_an_index_naming_another_model_is_rebuilt_by_check(run, small_network, s
     assert _json.loads(manifest.read_text())["model"] == "fake"
     found = run("plumbing", "--json")
     assert found.exit_code == 0 and '"e3"' in found.output
+
+
+def test_a_full_disk_after_the_store_committed_says_the_change_is_saved(run, imported, monkeypatch):
+    from semnetz.index import publish
+
+    def full(directory, manifest):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(publish, "write_manifest", full)
+        result = run("link", "e1", "e4", "--relation", "Nachbar")
+    assert result.exit_code == 2
+    assert "the change is saved" in result.stderr and "nothing was changed" not in result.stderr
+    assert "Nachbar" in run("show", "e1").output  # saved
+    assert run("check").exit_code == 0  # publishes what the journal still names
+    assert run("Tischler").exit_code == 0
