@@ -43,11 +43,15 @@ def read_manifest(directory: Path) -> dict | None:
 def write_manifest(directory: Path, manifest: dict) -> None:
     """Atomically: a reader sees the old manifest or the new one, never half of one."""
     tmp = directory / f".{MANIFEST}.{os.getpid()}.tmp"
-    with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE), "w") as f:
-        json.dump({**manifest, "format": MANIFEST_FORMAT}, f)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, directory / MANIFEST)
+    try:
+        with open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE), "w") as f:
+            json.dump({**manifest, "format": MANIFEST_FORMAT}, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, directory / MANIFEST)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def check(directory: Path) -> tuple[int, int, str | None]:
