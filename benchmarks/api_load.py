@@ -54,6 +54,13 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))] if ordered else float("nan")
 
 
+def write_people(path: Path, size: int) -> None:
+    """`size` generated people (seed 0) as JSON Lines."""
+    with open(path, "w", encoding="utf-8") as f:
+        for person in generate_people(size, seed=0):
+            f.write(json.dumps(person, ensure_ascii=False) + "\n")
+
+
 def build_network(size: int) -> Path:
     """A synthetic network of `size` people, imported once with the default model and kept for later runs."""
     home = CACHE / f"people-{size}"
@@ -61,9 +68,7 @@ def build_network(size: int) -> Path:
         return home
     CACHE.mkdir(parents=True, exist_ok=True)
     people = CACHE / f"people-{size}.jsonl"
-    with open(people, "w", encoding="utf-8") as f:
-        for person in generate_people(size, seed=0):
-            f.write(json.dumps(person, ensure_ascii=False) + "\n")
+    write_people(people, size)
     print(f"building a network of {size:,} people in {home} (once) ...", flush=True)
     subprocess.run([sys.executable, "-m", "semnetz", "--home", str(home), "import", str(people)], check=True,
                    stdout=subprocess.DEVNULL)
@@ -74,17 +79,17 @@ class Server:
     def __init__(self, home: Path):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if k not in ("SEMNETZ_MODEL", "SEMNETZ_TOKEN")}
+        env = {k: v for k, v in os.environ.items() if k not in ("SEMNETZ_MODEL", "SEMNETZ_TOKEN", "SEMNETZ_HOME")}
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen([sys.executable, "-m", "semnetz", "--home", str(home), "serve",
                                          "--port", str(self.port)], env=env, stdout=self.log, stderr=self.log)
+        self.pid = self.process.pid
 
     def wait(self, timeout: float = 120) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                self.log.seek(0)
-                raise SystemExit(f"semnetz serve ended: {self.log.read().decode(errors='replace')[-2000:]}")
+                raise SystemExit(f"semnetz serve ended: {self.output()[-2000:]}")
             try:
                 if httpx.get(f"{self.url}/api/search", params={"q": "Elektriker"}, timeout=30).status_code == 200:
                     return
@@ -93,12 +98,17 @@ class Server:
             time.sleep(0.3)
         raise SystemExit("semnetz serve did not answer in time")
 
+    def output(self) -> str:
+        self.log.seek(0)
+        return self.log.read().decode(errors="replace")
+
     def stop(self) -> None:
         self.process.terminate()
         try:
-            self.process.wait(10)
+            self.process.wait(15)
         except subprocess.TimeoutExpired:
             self.process.kill()
+            self.process.wait()
 
 
 class Tally:

@@ -98,6 +98,35 @@ def test_deltas_merge_and_still_answer_like_a_rebuilt_view(run, tmp_path, small_
             ["e1", "e2", "e3", "e4"] + [f"n{i}" for i in range(MAX_DELTAS + 3) if i != 3])
 
 
+def test_a_merge_keeps_an_import_and_rebuilds_only_the_small_deltas_after_it(run, tmp_path, small_network,
+                                                                            semnetz_home):
+    """An address book imported into a small network is one big delta: the merge of the small deltas after it
+    (every MAX_DELTAS-th write) does not rebuild it, and the view still answers like one rebuilt whole."""
+    run("import", small_network)
+    book = [{"id": f"b{i:02d}", "name": f"Kontakt Nummer{i}", "text": f"Handwerk {i}", "offers": [f"Hilfe {i}"]}
+            for i in range(40)]
+    assert run("import", write_jsonl(tmp_path / "book.jsonl", book)).exit_code == 0
+    with Network(home=semnetz_home) as net:
+        big = net.view().segments[-1]
+        assert big.kind == "delta" and big.people_count == 40
+    queries = QUERIES + ["Hilfe 7", "Handwerk 12", "Angebot Nummer 2", "Kontakt Nummer5"]
+    writes = [lambda i=i: run("add", f"Person Nummer{i}", "--id", f"n{i}", "--offer", f"Angebot Nummer {i}")
+              for i in range(MAX_DELTAS)]
+    writes[2] = lambda: run("edit", "b07", "--add-offer", "Fliesen legen")  # a person of the big delta changes
+    writes[4] = lambda: run("remove", "b12")  # … and one goes
+    for write in writes[:-1]:
+        assert write().exit_code == 0
+    with Network(home=semnetz_home) as net:
+        before = [s.name for s in net.view().segments]  # the base, the import (cut: b12 removed), small deltas
+        assert len(before) == MAX_DELTAS + 1 and big.people_count - 1 == net.view().segments[1].people_count
+    assert writes[-1]().exit_code == 0  # the deltas merge
+    with Network(home=semnetz_home) as net:
+        after = [s.name for s in net.view().segments]
+    assert after[:2] == before[:2] and len(after) == 3  # the base, the import kept, the small ones merged
+    assert answers(semnetz_home, queries) == rebuilt_answers(semnetz_home, tmp_path, "kept", queries)
+    assert b"Kontakt Nummer12" not in index_bytes(semnetz_home)
+
+
 def index_bytes(home) -> bytes:
     return b"\n".join(p.read_bytes() for p in sorted((home / VIEW_DIRNAME).rglob("*")) if p.is_file())
 

@@ -1,15 +1,19 @@
 """The FastAPI application of `semnetz serve`: a JSON API under /api (OpenAPI at /openapi.json) and the pages
 (/, /people, /needs), both over one long-lived Network.
 
-Every endpoint is a plain ``def``: library calls block, so they run in the server's thread pool. Searches of
-several threads run at once (they read the published view); the library lets one thread at a time use the store,
-and writers of other processes queue on the home's write lock. Nothing of ranking or storage is here: an endpoint
-turns a request into a library call and the answer into JSON (the library's to_json) or a page.
+Library calls block, so they run in the server's thread pool: most endpoints are a plain ``def``. Searches (and
+the proposals of match, the same ranking work) go through the gate (gate.py): two per core run at once, the
+others wait in the event loop; writes and the pages and answers that read the store go first: while one runs, no
+waiting search starts, so an add takes about what it takes alone however many people search. The library lets
+one thread at a time use the store, and writers of other processes queue on the home's write lock. Nothing of
+ranking or storage is here: an endpoint turns a request into a library call and the answer into JSON (the
+library's to_json) or a page.
 """
 
 from __future__ import annotations
 
 import logging
+from contextlib import contextmanager
 from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
@@ -19,6 +23,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, PackageLoader, StrictUndefined
 from pydantic import BaseModel, ConfigDict, StrictBool
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
@@ -29,6 +34,7 @@ from ..records import SELF_ID, PersonEdit, person_from_dict
 from ..results import mailto_uri, tel_uri
 from ..store import StoreBusyError
 from .access import COOKIE, COOKIE_MAX_AGE_S, SAFE_METHODS, Access, same_origin
+from .gate import Gate
 from .messages import Translator, pick_language
 
 log = logging.getLogger("semnetz.web")
@@ -39,23 +45,26 @@ PERSON_EXAMPLE = {"name": "Jonas Weber", "text": "Elektriker, kommt meist am nä
                   "offers": ["Lampen anschließen"], "contact": {"phone": "+49 170 1111"}, "via": "n02"}
 
 
-def create_app(net, host: str = "127.0.0.1", token: str | None = None) -> FastAPI:
+def create_app(net, host: str = "127.0.0.1", token: str | None = None, lanes: int | None = None) -> FastAPI:
     """The application for one Network. ``host`` is the address the server is bound to: off loopback (or with a
-    token given) every request needs the token (app.state.access.token; made here when none is given)."""
+    token given) every request needs the token (app.state.access.token; made here when none is given). ``lanes``:
+    how many searches run at once (default: two per usable core; app.state.gate)."""
     access = Access.for_host(host, token)
+    gate = Gate(lanes)
     app = FastAPI(title="semnetz", version=__version__, docs_url=None, redoc_url=None, openapi_url="/openapi.json",
                   description="Ask your network in free text. The JSON API mirrors the Python library "
                               "(semnetz.Network); every request needs `Authorization: Bearer TOKEN` when the "
                               "server was started with a token.")
     app.state.net = net
     app.state.access = access
+    app.state.gate = gate
     # inside the guard (added before it): an error of the body's reading reaches FastAPI as it is, not wrapped
     # in the guard's task group
     app.add_middleware(BodyLimit, limit=MAX_BODY_BYTES)
     _guard(app, access)
     _errors(app)
-    _api(app, net)
-    _pages(app, net)
+    _api(app, net, gate)
+    _pages(app, net, gate)
     app.mount("/static", StaticFiles(packages=[("semnetz.web", "static")]), name="static")
     return app
 
@@ -242,6 +251,30 @@ def _sign_in(request: Request, access: Access) -> Response:
     return response
 
 
+# ---------------------------------------------------------------- searches and writes (gate.py)
+async def ranking(gate: Gate, call):
+    """Search work (a search, match's proposals, and the page that shows them): in a lane of the gate, run in the
+    thread pool."""
+    async with gate.search():
+        return await run_in_threadpool(call)
+
+
+@contextmanager
+def writing(net, gate: Gate, what: str):
+    """A write of the server: first the home's write lock (waiting for another process's writer while searches
+    go on), then, holding it, ahead of the searches that have not started."""
+    with net.store.locked(f"{what} (semnetz serve)"), gate.first():
+        yield
+
+
+@contextmanager
+def reading(net, gate: Gate):
+    """A page or answer that reads the store: one read session for all its reads (waiting, if it must, for a
+    writer while searches go on), then ahead of the searches that have not started."""
+    with net.store.read(), gate.first():
+        yield
+
+
 # ---------------------------------------------------------------- the JSON API
 class NeedIn(BaseModel):
     """A need of a person (by: their id, or "me")."""
@@ -278,27 +311,33 @@ def _intro_json(net, need_id: int, person_id: str) -> dict | None:
     return next((i.to_json() for i in net.intros(need_id) if i.person_id == person_id), None)
 
 
-def _api(app: FastAPI, net) -> None:
+def _api(app: FastAPI, net, gate: Gate) -> None:
     @app.get("/api/search", tags=["search"], summary="People who fit a need")
-    def api_search(q: Annotated[str, Query(description="The need in free text", examples=["brauche Handwerker"])],
-                   k: Annotated[int, Query(ge=1, le=MAX_K)] = DEFAULT_K,
-                   hops: Annotated[int, Query(ge=1, le=MAX_HOPS)] = DEFAULT_HOPS,
-                   when: str | None = None,
-                   tag: Annotated[list[str] | None, Query()] = None,
-                   include_all: Annotated[bool, Query(alias="all")] = False) -> dict:
+    async def api_search(q: Annotated[str, Query(description="The need in free text",
+                                                 examples=["brauche Handwerker"])],
+                         k: Annotated[int, Query(ge=1, le=MAX_K)] = DEFAULT_K,
+                         hops: Annotated[int, Query(ge=1, le=MAX_HOPS)] = DEFAULT_HOPS,
+                         when: str | None = None,
+                         tag: Annotated[list[str] | None, Query()] = None,
+                         include_all: Annotated[bool, Query(alias="all")] = False) -> dict:
         """The same objects as `semnetz search --json`, under "results" (`{"q", "results": [...]}`, plus "when",
         "searched_as", "note" when they apply)."""
-        result = net.search(q, k=k, hops=hops, when=when, tags=tag or None, include_all=include_all)
-        net.reach(result.matches)
-        return result.to_json()
+        def search() -> dict:
+            result = net.search(q, k=k, hops=hops, when=when, tags=tag or None, include_all=include_all)
+            net.reach(result.matches)
+            return result.to_json()
+
+        return await ranking(gate, search)
 
     @app.get("/api/people", tags=["people"], summary="Everyone, in the import format")
     def api_people() -> list[dict]:
-        return [record.to_dict() for record in net.records()]
+        with reading(net, gate):
+            return [record.to_dict() for record in net.records()]
 
     @app.get("/api/people/{person_id:path}", tags=["people"], summary="One person, in the import format")
     def api_person(person_id: str) -> dict:
-        return net.get(person_id).to_dict()
+        with reading(net, gate):
+            return net.get(person_id).to_dict()
 
     @app.post("/api/people", tags=["people"], status_code=201, summary="Add one person")
     def api_add_person(person: Annotated[Any, Body(description="One person in the import format (a line of "
@@ -306,8 +345,9 @@ def _api(app: FastAPI, net) -> None:
         """Validated as an import line is; a new person even if someone has the same name (`same_name` lists
         them); an id someone has is an error."""
         record = person_from_dict(person)
-        new_id = net.add(record)
-        return {"id": new_id, "person": net.get(new_id).to_dict(), "same_name": net.namesakes(new_id)}
+        with writing(net, gate, "add"):
+            new_id = net.add(record)
+            return {"id": new_id, "person": net.get(new_id).to_dict(), "same_name": net.namesakes(new_id)}
 
     @app.patch("/api/people/{person_id:path}", tags=["people"], summary="Change a person")
     def api_edit_person(person_id: str, changes: Annotated[Any, Body(
@@ -315,44 +355,52 @@ def _api(app: FastAPI, net) -> None:
                         "aliases, needs, tags (replace the list; [] empties it), add_offers, remove_offers, "
                         "add_aliases, add_needs, phone, email (\"\" clears it)",
             examples=[{"add_offers": ["Boiler warten"], "email": ""}])]) -> dict:
-        net.edit(person_id, PersonEdit.from_dict(changes))
-        return {"id": person_id, "person": net.get(person_id).to_dict()}
+        change = PersonEdit.from_dict(changes)
+        with writing(net, gate, "edit"):
+            net.edit(person_id, change)
+            return {"id": person_id, "person": net.get(person_id).to_dict()}
 
     @app.get("/api/needs", tags=["needs"], summary="Needs, soonest first")
     def api_needs(status: Annotated[str | None, Query(description="open, matched, fulfilled or expired")] = None
                   ) -> list[dict]:
-        return [row.to_json() for row in net.needs(status, read_only=True)]
+        with reading(net, gate):
+            return [row.to_json() for row in net.needs(status, read_only=True)]
 
     @app.post("/api/needs", tags=["needs"], status_code=201, summary="Add a need")
     def api_add_need(need: NeedIn) -> dict:
         """`when` is read as people write dates ("bis März", "nächste Woche", "ASAP"); what cannot be read as a
         date is an error."""
-        need_id = net.add_need(need.by, need.text, need.when)
-        row = _need_row(net, need_id)
-        return row.to_json() if row is not None else {"need_id": need_id}
+        with writing(net, gate, "need add"):
+            need_id = net.add_need(need.by, need.text, need.when)
+            row = _need_row(net, need_id)
+            return row.to_json() if row is not None else {"need_id": need_id}
 
     @app.get("/api/match", tags=["needs"], summary="Proposed introductions")
-    def api_match(person: Annotated[str | None, Query(alias="for", description="Which open needs this person "
-                                                                              "could meet")] = None,
-                  k: Annotated[int, Query(ge=1, le=MAX_PROPOSALS)] = DEFAULT_PROPOSALS,
-                  include_all: Annotated[bool, Query(alias="all")] = False) -> list[dict]:
+    async def api_match(person: Annotated[str | None, Query(alias="for", description="Which open needs this "
+                                                                                    "person could meet")] = None,
+                        k: Annotated[int, Query(ge=1, le=MAX_PROPOSALS)] = DEFAULT_PROPOSALS,
+                        include_all: Annotated[bool, Query(alias="all")] = False) -> list[dict]:
         """For every open need the people whose offers could meet it, best first (as `semnetz match --json`).
         A GET writes nothing: unlike `semnetz match`, the proposals are not written to the audit log."""
-        return [p.to_json() for p in net.reach(net.match(person, k=k, include_all=include_all, read_only=True))]
+        return await ranking(gate, lambda: [p.to_json() for p in net.reach(
+            net.match(person, k=k, include_all=include_all, read_only=True))])
 
     @app.get("/api/intros", tags=["needs"], summary="Introductions recorded")
     def api_intros(need_id: int | None = None) -> list[dict]:
-        return [i.to_json() for i in net.intros(need_id)]
+        with reading(net, gate):
+            return [i.to_json() for i in net.intros(need_id)]
 
     @app.post("/api/intros", tags=["needs"], status_code=201, summary="Record an introduction")
     def api_intro(intro: IntroIn) -> dict:
-        need = net.intro(intro.need_id, intro.person_id)
-        return {"need": need.to_json(), "intro": _intro_json(net, intro.need_id, intro.person_id)}
+        with writing(net, gate, "intro"):
+            need = net.intro(intro.need_id, intro.person_id)
+            return {"need": need.to_json(), "intro": _intro_json(net, intro.need_id, intro.person_id)}
 
     @app.post("/api/outcomes", tags=["needs"], status_code=201, summary="Record how an introduction went")
     def api_outcome(outcome: OutcomeIn) -> dict:
-        need = net.outcome(outcome.need_id, outcome.person_id, outcome.helped)
-        return {"need": need.to_json(), "intro": _intro_json(net, outcome.need_id, outcome.person_id)}
+        with writing(net, gate, "outcome"):
+            need = net.outcome(outcome.need_id, outcome.person_id, outcome.helped)
+            return {"need": need.to_json(), "intro": _intro_json(net, outcome.need_id, outcome.person_id)}
 
 
 # ---------------------------------------------------------------- the pages
@@ -461,16 +509,19 @@ def _person_form(record=None) -> dict:
 PersonField = Annotated[str, Form()]
 
 
-def _pages(app: FastAPI, net) -> None:
+def _pages(app: FastAPI, net, gate: Gate) -> None:
     def people_choices():
         return [(row["id"], row["name"]) for row in net.list_people() if row["id"] != SELF_ID]
 
     # ---- ask
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def ask_page(request: Request, q: str = ""):
-        t = translator(request)
-        result = _search_view(net, net.search(q), t) if q.strip() else None
-        return render(request, "ask.html", title=t("ask_title"), section="nav_ask", q=q, result=result)
+    async def ask_page(request: Request, q: str = ""):
+        def page():
+            t = translator(request)
+            result = _search_view(net, net.search(q), t) if q.strip() else None
+            return render(request, "ask.html", title=t("ask_title"), section="nav_ask", q=q, result=result)
+
+        return await (ranking(gate, page) if q.strip() else run_in_threadpool(page))
 
     # ---- people
     def people_page(request, status=200, form=None, error=None):
@@ -482,7 +533,8 @@ def _pages(app: FastAPI, net) -> None:
 
     @app.get("/people", response_class=HTMLResponse, include_in_schema=False)
     def people_get(request: Request):
-        return people_page(request)
+        with reading(net, gate):
+            return people_page(request)
 
     @app.post("/people", include_in_schema=False)
     def people_post(request: Request, name: PersonField = "", text: PersonField = "", offers: PersonField = "",
@@ -494,7 +546,8 @@ def _pages(app: FastAPI, net) -> None:
                 "tags": _commas(tags), "contact": {k: v for k, v in (("phone", phone), ("email", email)) if v.strip()},
                 "via": via or None}
         try:
-            new_id = net.add(person_from_dict(data))
+            with writing(net, gate, "add"):
+                new_id = net.add(person_from_dict(data))
         except InputError as exc:
             return people_page(request, 422, form, translator(request).error(exc))
         return _redirect(f"/people/{quote(new_id, safe='')}", done="added")
@@ -516,7 +569,8 @@ def _pages(app: FastAPI, net) -> None:
 
     @app.get("/people/{person_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def person_get(request: Request, person_id: str, done: str | None = None):
-        return person_page(request, person_id, done=done)
+        with reading(net, gate):
+            return person_page(request, person_id, done=done)
 
     @app.post("/people/{person_id:path}", include_in_schema=False)
     def person_post(request: Request, person_id: str, name: PersonField = "", text: PersonField = "",
@@ -527,7 +581,8 @@ def _pages(app: FastAPI, net) -> None:
         change = PersonEdit(name=name.strip() or None, text=_text(text), via=via, offers=_lines(offers),
                             aliases=_lines(aliases), tags=_commas(tags), phone=phone.strip(), email=email.strip())
         try:
-            net.edit(person_id, change)
+            with writing(net, gate, "edit"):
+                net.edit(person_id, change)
         except InputError as exc:
             return person_page(request, person_id, 422, form, translator(request).error(exc))
         return _redirect(f"/people/{quote(person_id, safe='')}", done="saved")
@@ -564,13 +619,15 @@ def _pages(app: FastAPI, net) -> None:
                       choices=choices, form=form or {"by": "", "text": "", "when": ""}, error=error, done=message)
 
     @app.get("/needs", response_class=HTMLResponse, include_in_schema=False)
-    def needs_get(request: Request, by: str = "", done: str | None = None, person: str | None = None):
-        return needs_page(request, form={"by": by, "text": "", "when": ""}, done=done, person=person)
+    async def needs_get(request: Request, by: str = "", done: str | None = None, person: str | None = None):
+        return await ranking(gate, lambda: needs_page(request, form={"by": by, "text": "", "when": ""}, done=done,
+                                                      person=person))
 
     @app.post("/needs", include_in_schema=False)
     def needs_post(request: Request, by: PersonField = "", text: PersonField = "", when: PersonField = ""):
         try:
-            need_id = net.add_need(by, text, when.strip() or None)
+            with writing(net, gate, "need add"):
+                need_id = net.add_need(by, text, when.strip() or None)
         except SemnetzError as exc:
             return needs_page(request, 422, {"by": by, "text": text, "when": when}, translator(request).error(exc))
         return _redirect("/needs", f"need-{need_id}", done="need")
@@ -578,7 +635,8 @@ def _pages(app: FastAPI, net) -> None:
     @app.post("/intros", include_in_schema=False)
     def intros_post(request: Request, need_id: Annotated[int, Form()], person_id: PersonField):
         try:
-            net.intro(need_id, person_id)
+            with writing(net, gate, "intro"):
+                net.intro(need_id, person_id)
         except SemnetzError as exc:
             return needs_page(request, 422, error=translator(request).error(exc))
         return _redirect("/needs", f"need-{need_id}", done="intro", person=person_id)
@@ -589,7 +647,8 @@ def _pages(app: FastAPI, net) -> None:
         try:
             if helped not in ("yes", "no"):
                 raise InputError("say whether they helped (helped=yes or helped=no)", key="helped_missing")
-            net.outcome(need_id, person_id, helped == "yes")
+            with writing(net, gate, "outcome"):
+                net.outcome(need_id, person_id, helped == "yes")
         except SemnetzError as exc:
             return needs_page(request, 422, error=translator(request).error(exc))
         return _redirect("/needs", f"need-{need_id}", done="helped" if helped == "yes" else "not_helped",
