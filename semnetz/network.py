@@ -69,7 +69,7 @@ class Network:
         see encryption.py)."""
         self.home = resolve_home(home)
         self.keys = encryption.unlock(self.home, key, ask)
-        self.store = Store(self.home, self.keys.store)
+        self.store = Store(self.home, self.keys.store, self.keys.sealer)
         self.views = ViewCache(self.home / VIEW_DIRNAME, self.keys.sealer)
         self.spool = SearchSpool(self.home, SPOOL_DIRNAME, self.keys.sealer)
         self.progress = progress
@@ -246,8 +246,12 @@ class Network:
 
     def check(self) -> dict:
         """Check every byte of the search view against its checksums and rebuild it from the store if anything is
-        damaged (searches check a sample of big files; this checks all of them)."""
+        damaged (searches check a sample of big files; this checks all of them); check every vector of the store
+        (store/vectors.py) and erase rows no piece names (left by a write killed before it committed)."""
         with self._writing("check") as tables:
+            named = tables.people.ids_by_model()
+            vectors = self.store.vectors.scrub(named, tables.people.dims())  # RowError: damaged vectors
+            self.store.vectors.drop_models(set(named))
             files, size, damaged = check_view(self.home / VIEW_DIRNAME)
             built = tables.get_meta("model")
             indexed = self.views.current().model if damaged is None and files else None
@@ -259,7 +263,7 @@ class Network:
                 self._publish(tables, rebuild=True)
         if damaged is None and not files:
             self.view()  # nothing built yet: build it now
-        return {"files": files, "bytes": size, "damaged": damaged, "rebuilt": damaged is not None}
+        return {"files": files, "bytes": size, "damaged": damaged, "rebuilt": damaged is not None, **vectors}
 
     def _repaired(self, run):
         """run(), and if the view turns out damaged (a file a sampled checksum passed gives impossible results),
@@ -704,6 +708,7 @@ class Network:
             tables.set_meta("last_reindex", datetime.now().isoformat(timespec="seconds"))
             tables.audit.log("reindex", {"pieces": len(ids), "model": model, "reason": reason})
             tables.bump_generation()
+        self.store.vectors.drop_models(people.models_in_use() or {model})  # the old model's file goes whole
         return {"pieces": len(ids), "model": model}
 
     def log_entries(self, limit: int | None = None, action: str | None = None) -> list[dict]:

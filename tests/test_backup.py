@@ -1,6 +1,7 @@
 """Backups that restore (issue 15, part 3): semnetz backup FILE, semnetz restore FILE --home DIR."""
 
 import json
+import re
 import os
 import multiprocessing
 import stat
@@ -44,9 +45,14 @@ def test_backup_then_restore_gives_the_same_export_bytes(built, run, tmp_path):
     assert stat.S_IMODE(backup.stat().st_mode) == 0o600
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".net.")]  # no temporary file left
     with zipfile.ZipFile(backup) as archive:
-        assert sorted(archive.namelist()) == ["manifest.json", "semnetz.duckdb"]
+        names = sorted(archive.namelist())
+        assert names[:2] == ["manifest.json", "semnetz.duckdb"] and len(names) == 3
+        assert re.fullmatch(r"vectors/[0-9a-f]{16}\.f16", names[2])  # the pieces' vectors, as they are
+        assert archive.getinfo(names[2]).compress_type == zipfile.ZIP_STORED
         manifest = json.loads(archive.read("manifest.json"))
-    assert manifest["model"] == "fake" and manifest["format_version"] == 1
+    assert manifest["model"] == "fake" and manifest["format_version"] == 2
+    assert manifest["members"]["semnetz.duckdb"]["compression"] == "zstd"  # the store compressed, …
+    assert set(manifest["members"][names[2]]) == {"bytes"}  # … the vectors as they are (every row checks itself)
     assert manifest["counts"]["people"] > 0 and manifest["counts"]["links"] >= 1 and manifest["counts"]["needs"] >= 1
     assert len(manifest["members"]["semnetz.duckdb"]["sha256"]) == 64
 

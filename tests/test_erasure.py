@@ -98,6 +98,73 @@ def test_a_remove_killed_while_the_store_is_rewritten_is_finished_by_the_next_wr
     assert "e3" not in run("list").output and "e4" in run("list").output
 
 
+def vector_rows(home, person_id: str):
+    """(the store's vector file, the row ids of a person's pieces, their raw bytes)."""
+    with Network(home=home) as net, net.store.read() as tables:
+        ids = [r[0] for r in tables.conn.execute(
+            "SELECT item_id FROM items JOIN people ON pk = person_pk WHERE id = ? ORDER BY item_id",
+            [person_id]).fetchall()]
+        model, dim = next(iter(tables.people.dims().items()))
+        file = net.store.vectors.file(model, dim)
+    raw = file.path.read_bytes()
+    return file, ids, [raw[i * file.row_bytes:(i + 1) * file.row_bytes] for i in ids]
+
+
+def test_a_removed_persons_vectors_are_zeros_in_the_store_at_once(run, small_network, semnetz_home):
+    run("import", small_network)
+    file, ids, rows = vector_rows(semnetz_home, "e3")
+    _, others, their_rows = vector_rows(semnetz_home, "e4")
+    assert ids and all(any(row) for row in rows)
+    assert run("remove", "e3").exit_code == 0
+    raw = file.path.read_bytes()
+    assert all(raw[i * file.row_bytes:(i + 1) * file.row_bytes] == bytes(file.row_bytes) for i in ids)
+    assert vector_rows(semnetz_home, "e4")[2] == their_rows  # the others' rows as they were
+    assert run("check").exit_code == 0
+
+
+def test_a_remove_killed_after_its_commit_has_its_vectors_erased_by_the_next_writer(run, small_network,
+                                                                                    semnetz_home, monkeypatch):
+    run("import", small_network)
+    file, ids, _ = vector_rows(semnetz_home, "e3")
+    with monkeypatch.context() as m:  # the process dies after the delete committed, before it erased the rows
+        m.setattr(store_db.Store, "_erase_freed", lambda self, tables: None)
+        m.setattr(store_db.Store, "compact_after", lambda self, done, until: None)
+        with Network(home=semnetz_home) as net:
+            net.remove("e3")
+    assert (file.path.parent / "erase-pending.json").exists()
+    assert any(file.path.read_bytes()[ids[0] * file.row_bytes:(ids[0] + 1) * file.row_bytes])
+    assert run("add", "Nina Berg", "--text", "Hebamme").exit_code == 0  # the next writer
+    raw = file.path.read_bytes()
+    assert all(raw[i * file.row_bytes:(i + 1) * file.row_bytes] == bytes(file.row_bytes) for i in ids)
+    assert not (file.path.parent / "erase-pending.json").exists()
+
+
+def test_a_delete_that_rolled_back_erases_nothing(run, small_network, semnetz_home, monkeypatch):
+    run("import", small_network)
+    _, ids, rows = vector_rows(semnetz_home, "e3")
+    with monkeypatch.context() as m:  # the remove fails after its delete, before its commit
+        m.setattr("semnetz.store.links.LinkTable.remove_person", lambda self, pk: 1 / 0)
+        with Network(home=semnetz_home) as net, pytest.raises(ZeroDivisionError):
+            net.remove("e3")
+    assert vector_rows(semnetz_home, "e3")[2] == rows
+    assert run("show", "e3").exit_code == 0 and run("check").exit_code == 0
+
+
+def test_a_damaged_vector_of_the_store_is_one_line_and_reindex_mends_it(run, small_network, semnetz_home):
+    run("import", small_network)
+    file, ids, _ = vector_rows(semnetz_home, "e2")
+    with open(file.path, "r+b") as f:
+        f.seek(ids[0] * file.row_bytes + 7)
+        byte = f.read(1)
+        f.seek(ids[0] * file.row_bytes + 7)
+        f.write(bytes([byte[0] ^ 0x04]))
+    result = run("check")
+    assert result.exit_code == 2 and f"row {ids[0]} is damaged" in result.output
+    assert "semnetz reindex" in result.output and "Traceback" not in result.output
+    assert run("reindex", "--yes").exit_code == 0
+    assert run("check").exit_code == 0
+
+
 def test_a_stale_compact_copy_is_removed_by_the_next_writer(run, small_network, semnetz_home):
     run("import", small_network)
     (semnetz_home / "semnetz.compact.duckdb").write_bytes(b"left by a killed reindex")

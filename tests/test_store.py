@@ -12,6 +12,7 @@ import time
 from datetime import datetime
 
 import duckdb
+import numpy as np
 import pytest
 
 from semnetz import Network
@@ -268,6 +269,11 @@ def test_a_network_of_semnetz_0_1_is_upgraded_and_searchable(semnetz_home):
         with net.store.read() as tables:
             applied = [r[0] for r in tables.conn.execute("SELECT name FROM migrations ORDER BY name").fetchall()]
         assert applied == [fn.__name__ for fn in MIGRATIONS]
+        with net.store.read() as tables:  # the vectors left DuckDB for the store's vector file, as they were
+            columns = {r[0] for r in tables.conn.execute("DESCRIBE items").fetchall()}
+            assert "vector" not in columns
+            assert np.allclose(tables.people.vectors_of([1, 2, 3]), vectors, atol=1e-3)
+        assert len(net.store.vectors.files()) == 1
         match = net.search("Klavier stimmen und Unterricht", k=1).matches[0]
         assert (match.id, match.why, match.why_kind) == ("old1", "Klavier stimmen und Unterricht", "offer")
         assert [(n.person_id, n.text, n.status) for n in net.needs()] == [("old1", "Hilfe beim Einkaufen", "open")]

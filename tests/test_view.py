@@ -150,6 +150,25 @@ def test_remove_cuts_the_person_out_of_every_segment_file(run, tmp_path, semnetz
     assert "e3" not in {m["id"] for m in json_lines(run("plumbing", "--json", "--all", "-k", "10").output)}
 
 
+def test_a_segment_cut_keeps_the_words_of_the_others_as_a_rebuild_would(run, tmp_path, small_network, semnetz_home):
+    """The segment's words after a remove are counted from what it kept per person (not from every text again):
+    the same as words counted afresh, and a word only the removed person used is gone."""
+    run("import", small_network)
+    with Network(home=semnetz_home) as net:
+        words = net.view().segments[0].vocabulary()
+        assert words.find("thompson") is not None and words.find("plumbing") is not None
+    run("remove", "e3")
+    copy = tmp_path / "rebuilt"
+    shutil.copytree(semnetz_home, copy)
+    shutil.rmtree(copy / VIEW_DIRNAME)
+    with Network(home=semnetz_home) as cut, Network(home=copy) as rebuilt:
+        a, b = cut.view().segments[0].arrays, rebuilt.view().segments[0].arrays  # the base, cut; a base, rebuilt
+        assert cut.view().segments[0].vocabulary().find("thompson") is None
+        for name in ("vocab_users", "vocab_person_start", "vocab_person_words", "vocab_offsets", "vocab_data",
+                     "vocab_surface_data"):
+            assert np.array_equal(np.asarray(a[name]), np.asarray(b[name])), name
+
+
 def test_view_cache_reuses_the_view_until_another_writer_publishes(small_network, semnetz_home):
     with Network(home=semnetz_home) as net:
         net.import_file(small_network)

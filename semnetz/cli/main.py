@@ -797,6 +797,7 @@ def reindex(net, yes):
 @network_options
 def check(net):
     """Check every file of the search index against its checksums; rebuild it from the store if one is damaged.
+    Check every vector the store keeps, and erase what a killed write left in its vector files.
 
     Searches check small files whole and a sample of big ones (and never show impossible scores); this reads
     everything, so on a large network it takes a while.
@@ -810,6 +811,9 @@ def check(net):
         echo(f"Damaged: {done['damaged']}. Rebuilt the search index from the store.")
     else:
         echo(f"Checked {done['files']} files ({done['bytes'] / 1e6:.1f} MB) of the search index: all intact.")
+    echo(f"Checked {done['vector_rows']:,} vectors of the store: all intact"
+         + (f"; erased {done['erased']:,} rows no piece names (left by a write that was killed)." if done["erased"]
+            else "."))
 
 
 @cli.command()

@@ -30,7 +30,7 @@ from .lexical import MAX_DOC_FREQUENCY, Postings, load_fts, stem_sql
 from .names import NameMatcher
 from .services import BRIDGE_CANDIDATES, ROLE_AT_HEAD_SIM
 from .strings import StringColumn
-from .vector_file import VectorFile
+from ..vector_file import VectorFile
 from .vectors import EXACT_INDEX_TYPE, VectorIndex, resolve_index_type
 from .vocabulary import WordList, vocabulary_arrays
 
@@ -216,21 +216,25 @@ class Segment:
         return self._once("vocabulary", lambda: WordList(self.strings("vocab"), self.arrays["vocab_users"],
                                                          self.strings("vocab_surface")))
 
-    def _vocabulary_without(self, people_rows, piece_rows, keep_tags, names: NameMatcher) -> dict[str, np.ndarray]:
-        """The words of the people who stay (their names and aliases as the name matcher holds them)."""
+    def _vocabulary_without(self, people_rows: np.ndarray) -> dict[str, np.ndarray]:
+        """The words of the people who stay (people_rows): each person's words are kept with the segment, so
+        those of the people who go are counted out, and a word nobody else uses goes with them."""
         a = self.arrays
-        pks = np.asarray(a["pk"])[people_rows]
-        names_of = self.strings("name")
-        own: dict[int, list[str]] = {int(p): [names_of[int(r)]] for p, r in zip(pks, people_rows)}
-        written, alias, owner = names._written, names._is_alias, names._owner_pk
-        for i in np.flatnonzero(np.asarray(alias)).tolist():
-            own.setdefault(int(owner[i]), []).append(written[i])
-        tags = self.strings("tag")
-        for i in np.flatnonzero(keep_tags).tolist():
-            own.setdefault(int(a["tag_pk"][i]), []).append(tags[i])
-        owners = np.asarray(a["item_owner"])[piece_rows]
-        texts = self.strings("text").take(piece_rows)
-        return vocabulary_arrays(_texts_by_person(pks, own, owners, texts))
+        starts, words = np.asarray(a["vocab_person_start"]), np.asarray(a["vocab_person_words"])
+        users = np.array(a["vocab_users"], dtype=np.int64)
+        gone = np.setdiff1d(np.arange(len(starts) - 1), people_rows)
+        np.subtract.at(users, words[_spans(starts, gone)], 1)
+        kept_words = np.flatnonzero(users > 0)
+        new_row = np.full(len(users), -1, dtype=np.int64)
+        new_row[kept_words] = np.arange(len(kept_words))
+        lengths = starts[people_rows + 1] - starts[people_rows]
+        new_starts = np.zeros(len(people_rows) + 1, dtype=np.int64)
+        np.cumsum(lengths, out=new_starts[1:])
+        return {**self.strings("vocab").take(kept_words).arrays("vocab"),
+                "vocab_users": users[kept_words].astype(np.int32),
+                **self.strings("vocab_surface").take(kept_words).arrays("vocab_surface"),
+                "vocab_person_start": new_starts,
+                "vocab_person_words": new_row[words[_spans(starts, people_rows)]].astype(np.int32)}
 
     def relations(self) -> tuple[list[str], np.ndarray]:
         """The distinct relations of this segment's links and, per link, which one it is."""
@@ -267,7 +271,7 @@ class Segment:
             **_relations(np.array(self.relations()[0], dtype=object)[a["edge_relation"][keep_edges]]),
             **_prefixed(names.arrays(), "names_"),
             **_prefixed(postings.arrays(), "lex_"),
-            **self._vocabulary_without(people_rows, piece_rows, keep_tags, names),
+            **self._vocabulary_without(people_rows),
         }
         removed_items = np.asarray(a["item_id"][~keep_pieces])
         made = {"names": names, "postings": postings}
@@ -289,6 +293,15 @@ class Segment:
         Arrays.write(staging, arrays, self.sealer)
         meta = {**self.meta, "name": name, "people": int(keep_people.sum()), "pieces": int(keep_pieces.sum())}
         return _finish(staging, directory, name, meta, made, self.sealer)
+
+
+def _spans(starts: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """The positions starts[r] .. starts[r + 1] - 1 of every row r, in order."""
+    lengths = starts[rows + 1] - starts[rows]
+    if not lengths.sum():
+        return np.zeros(0, dtype=np.int64)
+    firsts = np.repeat(starts[rows] - np.cumsum(lengths) + lengths, lengths)
+    return firsts + np.arange(int(lengths.sum()))
 
 
 def _texts_by_person(pks: np.ndarray, own_words: dict, owners: np.ndarray, texts: StringColumn):

@@ -28,8 +28,10 @@ from pathlib import Path
 
 from ..config import DB_FILENAME, FILE_MODE, VIEW_DIRNAME, WRITE_LOCK_FILENAME, make_private
 from ..errors import SemnetzError
+from ..sealing import PLAIN, Plain
 from .migrations import MIGRATIONS, apply_migrations, pending_migrations, unknown_migrations
 from .tables import Tables
+from .vectors import StoreVectors
 
 DUCKDB_MEMORY_LIMIT = "1GB"
 # How long a command waits for another semnetz command that holds the store, and when it says so.
@@ -185,10 +187,11 @@ class Store:
     """The network's DuckDB file. Sessions (see module doc) hand out a connection; tables live in
     store/people.py, links.py, needs.py, audit.py and take that connection."""
 
-    def __init__(self, home: Path, key: str = ""):
+    def __init__(self, home: Path, key: str = "", sealer: Plain = PLAIN):
         self.home = Path(home)
         self.path = self.home / DB_FILENAME
         self.key = key  # DuckDB's encryption key of an encrypted home (encryption.py), "" for a plain one
+        self.vectors = StoreVectors(self.home, sealer)  # the pieces' vectors (vectors.py), sealed like the index
         self.lock = WriteLock(self.home / WRITE_LOCK_FILENAME)
         self._conn = None
         self._writable = False
@@ -220,7 +223,7 @@ class Store:
         """The write lock and a read-write connection."""
         with self.locked(what):
             if self._conn is not None and self._writable:
-                yield Tables(self._conn)
+                yield Tables(self._conn, self.vectors)
                 return
             if self._conn is not None:  # a read session inside a write: DuckDB wants one mode per file
                 raise RuntimeError("a write session cannot start inside a read session")
@@ -229,14 +232,23 @@ class Store:
             old_umask = os.umask(0o077)  # the WAL and temporary files DuckDB creates are private too
             try:
                 self._conn, self._writable = _open(self.path, read_only=False, key=self.key), True
+                moved = False
                 try:
                     self._check_version(self._conn)
-                    apply_migrations(self._conn)
-                    yield Tables(self._conn)
+                    moved = "m005_vectors_out_of_the_store" in apply_migrations(self._conn, vectors=self.vectors) \
+                        and self._conn.execute("SELECT count(*) FROM items").fetchone()[0] > 0
+                    if moved:  # the old vectors' blocks are still in the file: rewritten at the end (or by the
+                        self.mark_compaction()  # next writer, should this one be killed)
+                    tables = Tables(self._conn, self.vectors)
+                    self._erase_freed(tables)  # what a writer killed after its delete committed owed
+                    yield tables
+                    self._erase_freed(tables)
                 finally:
                     conn, self._conn, self._writable = self._conn, None, False
                     conn.close()
                     self._private_files()
+                if moved:  # the vectors left the file: give their space back (and leave no old byte of them)
+                    self.compact()
             finally:
                 os.umask(old_umask)
 
@@ -249,7 +261,7 @@ class Store:
     @contextmanager
     def _read(self):
         if self._conn is not None:
-            yield Tables(self._conn)
+            yield Tables(self._conn, self.vectors)
             return
         if not self.path.exists():
             self.check_present()
@@ -264,10 +276,15 @@ class Store:
                     pass
                 conn = _open(self.path, read_only=True, key=self.key)
             self._conn = conn
-            yield Tables(conn)
+            yield Tables(conn, self.vectors)
         finally:
             self._conn = None
             conn.close()
+
+    def _erase_freed(self, tables) -> None:
+        """Erase the vector rows of pieces whose delete committed (store/vectors.py)."""
+        if self.vectors.pending_path.exists():
+            self.vectors.finish(tables.people.named, tables.people.dims())
 
     def check_present(self) -> None:
         """A home with a search index but no store file has lost its store (deleted, or a backup restored only in

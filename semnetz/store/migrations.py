@@ -2,6 +2,8 @@
 
 from collections.abc import Callable
 
+import numpy as np
+
 MIGRATIONS: list[Callable] = []
 
 
@@ -112,6 +114,45 @@ def m004_people_uid(conn):
     conn.execute("ALTER TABLE people ADD COLUMN uid VARCHAR")
 
 
+@migration
+def m005_vectors_out_of_the_store(conn, vectors):
+    # The vectors leave DuckDB for the store's vector files (vectors.py): a remove then erases a person's vectors
+    # in place instead of rewriting a gigabyte, and each vector is kept once, in fp16. The rows are written
+    # (synced) before the column goes; a crash before the commit writes them again next time.
+    from .vectors import DIM_KEY
+
+    columns = {r[0] for r in conn.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'items'"
+                                          ).fetchall()}
+    if "vector" not in columns:
+        return
+    # nothing else may run on this connection while the reader streams (it would end the stream)
+    dims, moved = {}, 0
+    reader = conn.execute("SELECT item_id, model, vector FROM items ORDER BY item_id").to_arrow_reader(50_000)
+    for batch in reader:
+        if batch.num_rows == 0:
+            continue
+        ids = batch.column(0).to_numpy().astype(np.int64)
+        models = np.asarray(batch.column(1).to_pylist(), dtype=object)
+        column = batch.column(2)
+        flat = column.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
+        rows = flat.reshape(len(column), -1)
+        for model in set(models.tolist()):
+            mine = models == model
+            vectors.write(model, ids[mine], rows[mine])
+            dims[model] = rows.shape[1]
+        moved += len(ids)
+    if moved != conn.execute("SELECT count(*) FROM items").fetchone()[0]:
+        raise RuntimeError("moving the vectors out of the store read fewer rows than it holds; nothing was changed")
+    for model, dim in dims.items():
+        conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [DIM_KEY + model, str(dim)])
+    conn.execute("DROP INDEX IF EXISTS items_person")
+    conn.execute("ALTER TABLE items DROP COLUMN vector")
+    conn.execute("CREATE INDEX items_person ON items(person_pk)")
+
+
+m005_vectors_out_of_the_store.needs_vectors = True
+
+
 def applied_migrations(conn) -> list[str]:
     try:
         return [row[0] for row in conn.execute("SELECT name FROM migrations").fetchall()]
@@ -130,8 +171,9 @@ def unknown_migrations(conn) -> list[str]:
     return sorted(name for name in applied_migrations(conn) if name not in known)
 
 
-def apply_migrations(conn, upto: str | None = None) -> list[str]:
-    """Apply every migration not yet recorded (up to and including ``upto``); returns the names applied."""
+def apply_migrations(conn, upto: str | None = None, vectors=None) -> list[str]:
+    """Apply every migration not yet recorded (up to and including ``upto``); returns the names applied.
+    ``vectors``: the store's vector files (store/vectors.py), for the steps that write them."""
     conn.execute("CREATE TABLE IF NOT EXISTS migrations (name VARCHAR PRIMARY KEY, applied_at TIMESTAMP NOT NULL)")
     done = {row[0] for row in conn.execute("SELECT name FROM migrations").fetchall()}
     applied = []
@@ -142,7 +184,7 @@ def apply_migrations(conn, upto: str | None = None) -> list[str]:
             continue
         conn.execute("BEGIN TRANSACTION")
         try:
-            fn(conn)
+            fn(conn, vectors) if getattr(fn, "needs_vectors", False) else fn(conn)
             conn.execute("INSERT INTO migrations VALUES (?, current_timestamp)", [fn.__name__])
             conn.execute("COMMIT")
         except Exception:

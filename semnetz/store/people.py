@@ -1,4 +1,5 @@
-"""People and their searchable pieces (with vectors) in DuckDB: every SQL statement about them."""
+"""People and their searchable pieces in DuckDB (every SQL statement about them), and the pieces' vectors in the
+store's vector files (vectors.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
+
+from .vectors import DIM_KEY, StoreVectors
 
 PHONE_TAIL = 7  # digits at the end of a phone number the store compares before the exact comparison
 
@@ -36,16 +39,6 @@ def _kinds_sql(kinds: tuple[str, ...]) -> str:
     return ",".join(f"'{k}'" for k in kinds)  # our own constants
 
 
-def vector_column(vectors: np.ndarray):
-    """An Arrow list column of float32 vectors (one row per vector), for bulk writes."""
-    import pyarrow as pa
-
-    vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-    dim = vectors.shape[1]
-    offsets = np.arange(0, (len(vectors) + 1) * dim, dim, dtype=np.int32)
-    return pa.ListArray.from_arrays(pa.array(offsets), pa.array(vectors.reshape(-1)))
-
-
 @contextmanager
 def registered(conn, name: str, columns: dict):
     """An Arrow table visible to SQL as `name` for the duration of the block (bulk inserts and updates;
@@ -59,17 +52,10 @@ def registered(conn, name: str, columns: dict):
         conn.unregister(name)
 
 
-def arrow_vectors(column) -> np.ndarray:
-    """An Arrow list column of vectors as an (n, dim) float32 array."""
-    if len(column) == 0:
-        return np.zeros((0, 0), dtype=np.float32)
-    flat = column.flatten().to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
-    return flat.reshape(len(column), -1)
-
-
 class PeopleTable:
-    def __init__(self, conn):
+    def __init__(self, conn, vectors: StoreVectors | None = None):
         self.conn = conn
+        self.vectors = vectors  # the store's vector files (None: a store opened only to count, backup.py)
 
     # ---- people ----
     def pk(self, person_id: str) -> int | None:
@@ -222,10 +208,12 @@ class PeopleTable:
         return np.array([r[0] for r in rows], dtype=np.int64)
 
     def insert_items(self, item_ids, person_pks, kinds, positions, texts, hashes, model: str, vectors: np.ndarray):
+        """New pieces: their vectors are written (and synced) to the vector file first, their rows then."""
         import pyarrow as pa
 
         if len(item_ids) == 0:
             return
+        self._write_vectors(model, item_ids, vectors)
         with registered(self.conn, "_new_items", {
             "item_id": pa.array(np.asarray(item_ids, dtype=np.int64)),
             "person_pk": pa.array(np.asarray(person_pks, dtype=np.int32)),
@@ -234,9 +222,18 @@ class PeopleTable:
             "text": pa.array(list(texts), pa.string()),
             "content_hash": pa.array(list(hashes), pa.string()),
             "model": pa.array([model] * len(item_ids), pa.string()),
-            "vector": vector_column(vectors),
         }):
             self.conn.execute("INSERT INTO items SELECT * FROM _new_items")
+
+    def _write_vectors(self, model: str, item_ids, vectors: np.ndarray) -> None:
+        vectors = np.asarray(vectors, dtype=np.float32)
+        self.vectors.write(model, item_ids, vectors)
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [DIM_KEY + model, str(vectors.shape[1])])
+
+    def dims(self) -> dict[str, int]:
+        """model -> the dimension of its vectors."""
+        rows = self.conn.execute("SELECT key, value FROM meta WHERE starts_with(key, ?)", [DIM_KEY]).fetchall()
+        return {key[len(DIM_KEY):]: int(value) for key, value in rows}
 
     def set_item_positions(self, updates: list[tuple[int, int]]) -> None:
         if not updates:
@@ -246,24 +243,36 @@ class PeopleTable:
             self.conn.execute("UPDATE items SET pos = b.pos FROM _positions b WHERE items.item_id = b.item_id")
 
     def replace_vectors(self, item_ids: list[int], vectors: np.ndarray, model: str) -> None:
-        """New vectors (and model) for existing items; the item ids, and so the FAISS ids, stay."""
+        """New vectors (and model) for existing items; the item ids, and so the FAISS ids, stay. Another model's
+        vectors go to that model's file (the rows of the old one stay until the reindex is done, vectors.py)."""
         import pyarrow as pa
 
         if not item_ids:
             return
-        with registered(self.conn, "_new_vectors", {"item_id": pa.array(np.asarray(item_ids, dtype=np.int64)),
-                                                    "vector": vector_column(vectors)}):
-            self.conn.execute(
-                "UPDATE items SET vector = n.vector, model = ? FROM _new_vectors n WHERE items.item_id = n.item_id",
-                [model],
-            )
+        self._write_vectors(model, item_ids, vectors)
+        with registered(self.conn, "_new_model", {"item_id": pa.array(np.asarray(item_ids, dtype=np.int64))}):
+            self.conn.execute("UPDATE items SET model = ? FROM _new_model n WHERE items.item_id = n.item_id", [model])
 
     def delete_items(self, item_ids: list[int]) -> None:
+        """Delete pieces; their vectors are erased once the delete has committed (vectors.py)."""
         for start in range(0, len(item_ids), 1000):
             chunk = int_list(item_ids[start:start + 1000])
+            if self.vectors is not None:
+                freed: dict[str, list[int]] = {}
+                for item_id, model in self.conn.execute(
+                        f"SELECT item_id, model FROM items WHERE item_id IN {chunk}").fetchall():
+                    freed.setdefault(model, []).append(item_id)
+                self.vectors.to_erase(freed)
             self.conn.execute(f"DELETE FROM needs WHERE item_id IN {chunk}")
             self.conn.execute(f"DELETE FROM intros WHERE need_item_id IN {chunk}")
             self.conn.execute(f"DELETE FROM items WHERE item_id IN {chunk}")
+
+    def named(self, item_ids) -> list[int]:
+        """Which of these item ids a piece has."""
+        if not len(item_ids):
+            return []
+        return [r[0] for r in self.conn.execute(
+            f"SELECT item_id FROM items WHERE item_id IN {int_list(item_ids)}").fetchall()]
 
     def item_ids(self) -> list[int]:
         return [r[0] for r in self.conn.execute("SELECT item_id FROM items ORDER BY item_id").fetchall()]
@@ -276,13 +285,22 @@ class PeopleTable:
         """Stored vectors of these items, in their order."""
         if not len(item_ids):
             return np.zeros((0, 0), dtype=np.float32)
-        import pyarrow as pa
+        ids = np.asarray(item_ids, dtype=np.int64)
+        models = dict(self.conn.execute(f"SELECT item_id, model FROM items WHERE item_id IN {int_list(ids)}"
+                                        ).fetchall())
+        return self._read_vectors(ids, [models[i] for i in ids.tolist()], self.dims())
 
-        with registered(self.conn, "_wanted", {"item_id": pa.array(np.asarray(item_ids, dtype=np.int64)),
-                                               "row": pa.array(np.arange(len(item_ids), dtype=np.int64))}):
-            table = self.conn.execute(
-                "SELECT i.vector FROM items i JOIN _wanted w USING (item_id) ORDER BY w.row").to_arrow_table()
-        return arrow_vectors(table.column(0).combine_chunks())
+    def _read_vectors(self, ids: np.ndarray, models: list[str], dims: dict[str, int]) -> np.ndarray:
+        """The vectors of these items (of these models, whose dimensions are `dims`), in their order."""
+        kinds = sorted(set(models))
+        if len(kinds) == 1:
+            return self.vectors.read(kinds[0], dims[kinds[0]], ids)
+        model_of = np.asarray(models, dtype=object)
+        out = np.zeros((len(ids), dims[kinds[0]]), dtype=np.float32)
+        for model in kinds:  # an interrupted reindex to a model of the same dimension
+            rows = np.flatnonzero(model_of == model)
+            out[rows] = self.vectors.read(model, dims[model], ids[rows])
+        return out
 
     def iter_pieces(self, kinds: tuple[str, ...], pks: list[int] | None = None, chunk: int = 100_000,
                     sample: int | None = None, with_text: bool = True):
@@ -294,12 +312,13 @@ class PeopleTable:
             if not len(pks):
                 return
             where += " AND person_pk IN (SELECT pk FROM _pks)"
-        columns = "item_id, person_pk, kind, text, vector" if with_text else "item_id, person_pk, vector"
+        columns = "item_id, person_pk, kind, text, model" if with_text else "item_id, person_pk, model"
         sql = f"SELECT {columns} FROM items WHERE {where}"
         if sample is not None:  # sampled after the filter (USING SAMPLE on the table would sample before it)
             sql = f"SELECT * FROM ({sql}) USING SAMPLE reservoir({int(sample)} ROWS) REPEATABLE (1)"
         else:
             sql += " ORDER BY item_id"
+        dims = self.dims()  # before the stream: another statement on this connection would end it
         with _pk_table(self.conn, pks):
             reader = self.conn.execute(sql).to_arrow_reader(chunk)
             for batch in reader:
@@ -307,7 +326,7 @@ class PeopleTable:
                     continue
                 ids = batch.column(0).to_numpy().astype(np.int64)
                 owners = batch.column(1).to_numpy().astype(np.int64)
-                vectors = arrow_vectors(batch.column(batch.num_columns - 1))
+                vectors = self._read_vectors(ids, batch.column(batch.num_columns - 1).to_pylist(), dims)
                 if with_text:
                     yield ids, owners, batch.column(2).to_pylist(), batch.column(3).to_pylist(), vectors
                 else:
@@ -391,6 +410,11 @@ class PeopleTable:
                 "post_term": np.asarray(postings["row"], np.int64), "post_pk": np.asarray(postings["pk"], np.int64),
                 "post_tf": np.asarray(postings["tf"], np.float32),
                 "doc_pk": np.asarray(lengths["pk"], np.int64), "doc_len": np.asarray(lengths["n"], np.float32)}
+
+    def ids_by_model(self) -> dict[str, np.ndarray]:
+        """Every piece's item id, by the model of its vector (sorted)."""
+        rows = self.conn.execute("SELECT model, list(item_id ORDER BY item_id) FROM items GROUP BY model").fetchall()
+        return {model: np.asarray(ids, dtype=np.int64) for model, ids in rows}
 
     def models_in_use(self) -> set[str]:
         return {r[0] for r in self.conn.execute("SELECT DISTINCT model FROM items").fetchall()}

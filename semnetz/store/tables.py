@@ -74,9 +74,9 @@ class Journal:
 
 
 class Tables:
-    def __init__(self, conn):
+    def __init__(self, conn, vectors=None):
         self.conn = conn
-        self.people = PeopleTable(conn)
+        self.people = PeopleTable(conn, vectors)
         self.links = LinkTable(conn)
         self.needs = NeedTable(conn)
         self.audit = AuditLog(conn)
