@@ -112,7 +112,7 @@ def _snapshot_store(net, copy: Path, archive: zipfile.ZipFile) -> dict:
     store = net.store
     with store.locked("backup"):
         with net._writing("backup") as tables:
-            counts = _counts(tables)
+            counts = tables.summary()
             model = tables.get_meta("model") or next(iter(tables.people.models_in_use()), None)
             migrations = sorted(applied_migrations(tables.conn))
             tables.conn.execute("CHECKPOINT")
@@ -129,11 +129,6 @@ def _snapshot_store(net, copy: Path, archive: zipfile.ZipFile) -> dict:
     return {"format": FORMAT, "format_version": FORMAT_VERSION, "semnetz": __version__,
             "created": datetime.now().isoformat(timespec="seconds"), "model": model, "migrations": migrations,
             "counts": counts, "members": members}
-
-
-def _counts(tables) -> dict:
-    return {"people": tables.people.count(), "needs": tables.people.count_items_where("WHERE kind = 'need'"),
-            "links": tables.links.count()}
 
 
 def _add(archive: zipfile.ZipFile, name: str, source: Path, compress: bool = False, digest: bool = True) -> dict:
@@ -336,31 +331,21 @@ def _decompressed(member):
 
 def _check_store(source: Path, path: Path, manifest: dict, store_key: str) -> None:
     """The store opens read-only, knows only schema steps this semnetz knows, and holds what the manifest counts."""
-    import duckdb
-
-    from .store.db import connect_file
-    from .store.migrations import MIGRATIONS, applied_migrations, unknown_migrations
-    from .store.tables import Tables
+    from .store.db import UnreadableStore, describe_file
+    from .store.migrations import MIGRATIONS
 
     try:
-        conn = connect_file(path, read_only=True, key=store_key)
-    except duckdb.Error as exc:
-        raise _damaged(source, f"its store does not open: {str(exc).splitlines()[0]}") from None
-    try:
-        newer = unknown_migrations(conn)
-        if newer:
-            raise BackupError(f"{source}: the network was written by a newer semnetz (schema step '{newer[0]}' is "
-                              f"unknown here; this semnetz knows up to '{MIGRATIONS[-1].__name__}'); upgrade "
-                              "semnetz; nothing was written")
-        if sorted(applied_migrations(conn)) != sorted(manifest.get("migrations") or []):
-            raise _damaged(source, "its store's schema steps differ from its manifest")
-        counts = _counts(Tables(conn))
-    except duckdb.Error as exc:
-        raise _damaged(source, f"its store is not a semnetz network: {str(exc).splitlines()[0]}") from None
-    finally:
-        conn.close()
-    if counts != manifest.get("counts"):
-        raise _damaged(source, f"its store holds {counts}, its manifest says {manifest.get('counts')}")
+        found = describe_file(path, store_key)
+    except UnreadableStore as exc:
+        raise _damaged(source, str(exc)) from None
+    if found["newer"]:
+        raise BackupError(f"{source}: the network was written by a newer semnetz (schema step '{found['newer'][0]}' "
+                          f"is unknown here; this semnetz knows up to '{MIGRATIONS[-1].__name__}'); upgrade semnetz; "
+                          "nothing was written")
+    if found["migrations"] != sorted(manifest.get("migrations") or []):
+        raise _damaged(source, "its store's schema steps differ from its manifest")
+    if found["counts"] != manifest.get("counts"):
+        raise _damaged(source, f"its store holds {found['counts']}, its manifest says {manifest.get('counts')}")
 
 
 def _open_restored(source: Path, folder: Path, manifest: dict, key: str | None) -> None:

@@ -718,14 +718,7 @@ class Network:
     def stats(self) -> dict:
         view = self.view()
         with self.store.read() as tables:
-            people, items = tables.people, tables.people.count_items_where
-            counts = {
-                "people": people.count(),
-                "direct_contacts": people.count("WHERE via IS NULL"),
-                "offers": items("WHERE kind = 'offer'"),
-                "about_clauses": items("WHERE kind = 'about'"),
-                "needs": items("WHERE kind = 'need'"),
-            }
+            counts = tables.people.counts()
             last_reindex = tables.get_meta("last_reindex")
         view_dir = self.home / VIEW_DIRNAME
         return {

@@ -222,7 +222,8 @@ def test_remove_deletes_everywhere_including_log_mentions(run, small_network, se
     assert '"e3"' not in log_text
     with Network(home=semnetz_home) as net:
         with net.store.read() as tables:
-            assert tables.people.count_items_where("WHERE person_pk NOT IN (SELECT pk FROM people)") == 0
+            assert tables.conn.execute("SELECT count(*) FROM items WHERE person_pk NOT IN (SELECT pk FROM people)"
+                                       ).fetchone()[0] == 0
         assert "e3" not in {m.id for m in net.search("plumbing", k=10, include_all=True).matches}
     assert run("show", "e3").exit_code == 2
 
@@ -383,7 +384,7 @@ def test_ctrl_c_during_import_leaves_the_store_as_it_was(run, small_network, tmp
 
 def test_query_stemming_agrees_with_duckdb_fts(semnetz_home, small_network):
     """Query words are stemmed in Python (snowballstemmer); the index was stemmed by DuckDB FTS."""
-    from semnetz.index.lexical import load_fts
+    from semnetz.store.people import load_fts
 
     with Network(home=semnetz_home) as net:
         net.import_file(small_network)

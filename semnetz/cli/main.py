@@ -547,6 +547,48 @@ def restore(ctx, file, home):
          f"{done.get('created')}, model {done.get('model')}) into {path}; search index rebuilt.")
 
 
+@cli.command(name="copy")
+@click.option("--to", "to_url", metavar="URL", help="Copy the network of --home into this PostgreSQL database.")
+@click.option("--from", "from_url", metavar="URL", help="Make a new network in --home from this database.")
+@click.option("--network", "network_name", metavar="NAME", default="semnetz", show_default=True,
+              help="The network's name in the database (a schema; one database holds several).")
+@click.option("--home", type=click.Path(file_okay=False), envvar=HOME_ENVVAR,
+              help="The network's data directory (with --from: missing or empty).")
+@click.pass_context
+def copy_network(ctx, to_url, from_url, network_name, home):
+    """Move a whole network between a home and a PostgreSQL database with pgvector (pip install
+    'semnetz[postgres]'), both ways: people, needs, links, introductions, the audit log and the vectors; the
+    same export afterwards. The copy in the database is not encrypted.
+
+    \b
+    Examples:
+      semnetz copy --to postgresql://kita@db.example.org/netz
+      semnetz copy --from postgresql://kita@db.example.org/netz --home ~/netz-copy
+    """
+    from ..config import resolve_home
+    from ..network import Network
+    from .. import transfer
+
+    if bool(to_url) == bool(from_url):
+        raise click.UsageError("give one of --to URL or --from URL")
+    given = ctx.find_root().obj or {}
+    if ctx.get_parameter_source("home") is not click.core.ParameterSource.COMMANDLINE and given.get("home"):
+        home = given["home"]
+    if to_url:
+        path = resolve_home(home, create=False)
+        if not path.exists():
+            raise SemnetzError(f"there is no network in {path} to copy (check --home / ${HOME_ENVVAR})")
+        with Network(home=path, model=given.get("model"), ask=ask_key) as net:
+            done = transfer.copy_to(net, to_url, network_name)
+        echo(f"Copied {done['people']} people, {done['needs']} needs and {done['links']} links into the network "
+             f"{done['network']!r} of the database.")
+    else:
+        path = resolve_home(home, create=False)
+        done = transfer.copy_from(from_url, path, network_name)
+        echo(f"Copied {done['people']} people, {done['needs']} needs and {done['links']} links from the network "
+             f"{done['network']!r} of the database into {path}; search index built.")
+
+
 @cli.command()
 @click.option("--encrypt", is_flag=True, help="Encrypt everything in the network's folder with a key: $SEMNETZ_KEY, "
                                               "else asked (twice, hidden).")

@@ -17,13 +17,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import numpy as np
 
 from .strings import StringColumn
 
-FTS_VERSION = "v1.5.5"
 # A query word counts only if at most this share of people use it (and always if only one or two do) …
 MAX_DOC_FREQUENCY_SHARE = 0.2
 MIN_DOC_FREQUENCY_KEPT = 2
@@ -37,22 +35,6 @@ VARIANT_MIN_CHARS = 5
 VARIANT_SCAN_ROWS = 200  # the longer forms are looked for among this many terms that start with the stem
 K1, B = 1.2, 0.75
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def fts_extension_path() -> Path:
-    import duckdb_extension_fts
-
-    return Path(duckdb_extension_fts.__file__).parent / "extensions" / FTS_VERSION / "fts.duckdb_extension"
-
-
-def load_fts(conn) -> None:
-    """Load the FTS extension (for its stem() function) from its PyPI package by path: INSTALL would need the
-    internet."""
-    conn.execute(f"LOAD '{fts_extension_path()}'")
-
-
-def stem_sql(column: str) -> str:
-    return f"stem({column}, 'german')"
 
 
 def max_df(n_docs: int) -> int:

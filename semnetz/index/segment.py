@@ -23,15 +23,15 @@ from pathlib import Path
 
 import numpy as np
 
-from ..config import FILE_MODE, HOME_MODE, usable_cores
+from ..config import FILE_MODE, HOME_MODE
 from ..sealing import PLAIN, Plain, SealError
 from .checksum import DamagedIndex, checksums, sampling, verify
-from .lexical import MAX_DOC_FREQUENCY, Postings, load_fts, stem_sql
+from .lexical import MAX_DOC_FREQUENCY, Postings
 from .names import NameMatcher
 from .services import BRIDGE_CANDIDATES, ROLE_AT_HEAD_SIM
 from .strings import StringColumn
 from ..vector_file import VectorFile
-from .vectors import EXACT_INDEX_TYPE, VectorIndex, resolve_index_type
+from .vectors import EXACT_INDEX_TYPE, VectorIndex, exact_top, resolve_index_type
 from .vocabulary import WordList, vocabulary_arrays
 
 SEGMENT_FORMAT = 5
@@ -406,9 +406,8 @@ def build_segment(tables, directory: Path, name: str, *, kind: str, people: np.n
     arrays.update(_prefixed(names.arrays(), "names_"))
     own_words = {p: [n, *a, *t] for p, n, a, t in zip(rows["pk"], rows["name"], rows["aliases"], rows["tags"])}
     del rows
-    # lexical postings, tokenised and stemmed by DuckDB
-    load_fts(tables.conn)
-    lexical = tables.people.lexical_terms(None if people is None else pk.tolist(), stem_sql, MAX_DOC_FREQUENCY)
+    # lexical postings, tokenised and stemmed by the store
+    lexical = tables.people.lexical_terms(None if people is None else pk.tolist(), MAX_DOC_FREQUENCY)
     postings = Postings.build(lexical)
     arrays.update(_prefixed(postings.arrays(), "lex_"))
     del lexical
@@ -448,13 +447,9 @@ class _TopPieces:
         self.ids = np.zeros((len(queries), 0), dtype=np.int64)
 
     def add(self, ids: np.ndarray, vectors: np.ndarray) -> None:
-        import faiss
-
         if not len(ids) or not len(self.queries):
             return
-        faiss.omp_set_num_threads(usable_cores())
-        scores, rows = faiss.knn(self.queries, np.ascontiguousarray(vectors, dtype=np.float32),
-                                 min(self.k, len(ids)), metric=faiss.METRIC_INNER_PRODUCT)
+        scores, rows = exact_top(self.queries, vectors, min(self.k, len(ids)))
         scores = np.concatenate([self.scores, scores], axis=1)
         found = np.concatenate([self.ids, np.where(rows >= 0, np.asarray(ids)[np.clip(rows, 0, None)], -1)], axis=1)
         if scores.shape[1] > self.k:

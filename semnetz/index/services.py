@@ -120,18 +120,20 @@ class ServiceBridge:
         "Klempner gesucht", "need a plumber": its words but function words and ASKING_WORDS are one role). A role
         that is also a category's name ("Handwerker") is left to the categories; a query that says more ("Kind
         von der Kita abholen") is left to the vectors."""
-        if not hasattr(self, "_word_roles"):
-            self._word_roles: dict[str, set[int]] = {}
+        named = getattr(self, "_named", None)
+        if named is None:  # made whole, then set in one step: searches of other threads read it meanwhile
+            word_roles: dict[str, set[int]] = {}
             for role, services in self.one_word_roles().items():
-                self._word_roles.setdefault(role.lower(), set()).update(services)
-            self._category_words = {n.lower() for c in self.categories for n in c["names"]}
+                word_roles.setdefault(role.lower(), set()).update(services)
+            named = self._named = (word_roles, {n.lower() for c in self.categories for n in c["names"]})
+        word_roles, category_words = named
         from .lexical import stopwords
 
         words = [w.strip(".,;:!?()[]\"'«»„“”‚‘’").lower() for w in text.split()]
         words = [w for w in words if w and w not in stopwords() and w not in ASKING_WORDS]
-        if len(words) != 1 or words[0] in self._category_words:
+        if len(words) != 1 or words[0] in category_words:
             return []
-        return sorted(self._word_roles.get(words[0], ()))
+        return sorted(word_roles.get(words[0], ()))
 
     def services_for(self, query_vectors: np.ndarray, part_vectors: list[np.ndarray] | None = None,
                      texts: list[str] | None = None) -> list[list[ServiceHit]]:

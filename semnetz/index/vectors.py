@@ -1,7 +1,7 @@
 """The vector index: integer item ids (the store's items.item_id) to unit vectors, searched by inner product.
 
-The one implementation is FAISS; the view (index/view.py) needs only add / remove / search with allowed ids /
-reconstruct / save / load, so another engine could stand in. A saved index is opened memory-mapped, so a
+The one implementation is FAISS; the view (index/view.py) needs only add / remove / search with a filter
+(filters.py) / reconstruct / save / load, so another engine could stand in. A saved index is opened memory-mapped, so a
 search in a new process reads only the pages it touches and processes share them.
 """
 
@@ -17,6 +17,7 @@ import numpy as np
 
 from ..config import FILE_MODE, usable_cores
 from ..sealing import PLAIN, Plain
+from .filters import ItemFilter
 
 # Brute-force search over fp16 copies of the vectors: every vector is compared (no approximation in which
 # vectors are looked at), at half the memory traffic of "Flat" and with faiss' fp16 SIMD kernels; measured here
@@ -42,20 +43,20 @@ faiss.cvar.distance_compute_blas_threshold = BLAS_THRESHOLD_QUERIES
 MULTITHREAD_MIN_QUERIES = 64
 
 
-class IdFilter:
-    """A reusable FAISS ID selector for a set of allowed ids (a bitmap: one bit per id up to the largest)."""
+class _Selector:
+    """A FAISS ID selector over a filter's mask (a bitmap: bit i of byte i >> 3 is id i, as faiss reads it); it
+    keeps the bits it points into."""
 
-    def __init__(self, ids=None, mask: np.ndarray | None = None):
-        """ids: the allowed ids; or mask: a boolean array, True at the allowed ids."""
-        if mask is None:
-            ids = np.ascontiguousarray(list(ids) if not isinstance(ids, np.ndarray) else ids, dtype=np.int64)
-            mask = np.zeros(int(ids.max()) + 1 if len(ids) else 1, dtype=bool)
-            mask[ids] = True
-        self.mask = mask
-        self.count = int(mask.sum())
-        bits = np.packbits(mask, bitorder="little")  # bit i of byte i >> 3 is id i, as faiss reads it
-        self._bits = bits  # must outlive the selector, which points into it
-        self.selector = faiss.IDSelectorBitmap(len(bits), faiss.swig_ptr(bits))  # n is in bytes
+    def __init__(self, mask: np.ndarray):
+        self.bits = np.packbits(mask, bitorder="little")
+        self.selector = faiss.IDSelectorBitmap(len(self.bits), faiss.swig_ptr(self.bits))  # n is in bytes
+
+
+def exact_top(queries: np.ndarray, vectors: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """(scores, rows): the k vectors closest to each query by inner product, by exact search (no index)."""
+    faiss.omp_set_num_threads(usable_cores())
+    return faiss.knn(np.ascontiguousarray(queries, dtype=np.float32), np.ascontiguousarray(vectors, dtype=np.float32),
+                     k, metric=faiss.METRIC_INNER_PRODUCT)
 
 
 def resolve_index_type(index_type: str, n_vectors: int, dim: int = 512) -> str:
@@ -168,8 +169,8 @@ class VectorIndex:
     def search(self, queries: np.ndarray, k: int, allowed_ids=None) -> tuple[np.ndarray, np.ndarray]:
         """(scores, ids) of shape (n_queries, k); ids are -1 where fewer than k items qualify.
 
-        ``allowed_ids`` (ids or an IdFilter, which can be reused) restricts the search itself (an ID selector),
-        so a filter never hides a match.
+        ``allowed_ids`` (ids or an ItemFilter, which can be reused) restricts the search itself (an ID
+        selector), so a filter never hides a match.
         """
         queries = np.ascontiguousarray(np.atleast_2d(queries), dtype=np.float32)
         k = max(1, min(k, len(self)))
@@ -179,14 +180,15 @@ class VectorIndex:
         faiss.omp_set_num_threads(usable_cores() if len(queries) >= MULTITHREAD_MIN_QUERIES else 1)
         if allowed_ids is None:
             return self.index.search(queries, k)
-        id_filter = allowed_ids if isinstance(allowed_ids, IdFilter) else IdFilter(allowed_ids)
-        selector = id_filter.selector  # id_filter stays referenced until the search returns (it owns the bits)
+        id_filter = allowed_ids if isinstance(allowed_ids, ItemFilter) else ItemFilter(allowed_ids)
+        made = id_filter.made("faiss", _Selector)  # stays referenced until the search returns (it owns the bits)
+        selector = made.selector
         if hasattr(self.index, "id_map"):
             params = faiss.SearchParameters(sel=selector)
         else:
             params = faiss.SearchParametersIVF(sel=selector, nprobe=faiss.extract_index_ivf(self.index).nprobe)
         result = self.index.search(queries, k, params=params)
-        del id_filter
+        del made
         return result
 
     # ---- persistence ----

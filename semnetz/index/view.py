@@ -25,7 +25,8 @@ from .names import MAX_PEOPLE_SHARING_NAME_WORD, NameHit
 from .segment import PIECE_KINDS, Segment
 from .services import BRIDGE_CANDIDATES
 from .checksum import DamagedIndex, sampling, verify
-from .vectors import EXACT_INDEX_TYPE, IdFilter
+from .filters import ItemFilter
+from .vectors import EXACT_INDEX_TYPE
 from .vocabulary import WordList, background_words
 
 MANIFEST = "manifest.json"
@@ -84,6 +85,7 @@ class ViewCache:
         self._stamp = None
         self.damaged: str | None = None  # what was found damaged when the view was last read
         self._lock = threading.RLock()  # a server's threads: one makes the next view, the others wait for it
+        self._listeners: list = []  # called (cheaply) after each new view is made: see on_change
 
     def current(self) -> "View | None":
         """The published view (None before anything was published); remade only when the manifest changed."""
@@ -118,8 +120,15 @@ class ViewCache:
             # its index) would otherwise fall on this search
             self._retired = self._view
             self._view, self._stamp = View(manifest, segments, previous=self._view), stamp
+            for listener in self._listeners:
+                listener()
             return self._view
         return None
+
+    def on_change(self, listener) -> None:
+        """Call listener() after each new view is made (under this cache's lock: it must be quick; a server pokes
+        its memory trimmer here, web/memory.py: making a view lets go of the one two writes back)."""
+        self._listeners.append(listener)
 
     def release_retired(self) -> None:
         """Let go of the view before the current one (a writer calls this, where the cost does not fall on a
@@ -340,19 +349,19 @@ class View:
     def piece_count(self) -> int:
         return self.memo("piece_count", lambda: int((self.owner_by_item >= 0).sum()))
 
-    def live_items(self) -> IdFilter | None:
+    def live_items(self) -> ItemFilter | None:
         """The current pieces as a filter, or None when every piece the segments hold is current."""
         def make():
             held = sum(len(s.item_id) for s in self.segments)
-            return None if held == self.piece_count else IdFilter(mask=self.owner_by_item >= 0)
+            return None if held == self.piece_count else ItemFilter(mask=self.owner_by_item >= 0)
         return self.memo("live_items", make)
 
-    def items_allowed(self, allowed_pks: np.ndarray) -> IdFilter:
+    def items_allowed(self, allowed_pks: np.ndarray) -> ItemFilter:
         """The current pieces of the people allowed (a boolean array by pk), as a filter."""
         owners = self.owner_by_item
-        return IdFilter(mask=(owners >= 0) & allowed_pks[np.where(owners >= 0, owners, 0)])
+        return ItemFilter(mask=(owners >= 0) & allowed_pks[np.where(owners >= 0, owners, 0)])
 
-    def search_vectors(self, queries: np.ndarray, k: int, allowed: IdFilter | None = None
+    def search_vectors(self, queries: np.ndarray, k: int, allowed: ItemFilter | None = None
                        ) -> tuple[np.ndarray, np.ndarray]:
         """(scores, item ids), best first, over every current piece (or the allowed ones): each segment's index
         is searched with the filter, and the results merged."""

@@ -21,7 +21,7 @@ from typing import Callable
 import numpy as np
 
 from ..index.services import ServiceBridge
-from ..index.vectors import IdFilter
+from ..index.filters import ItemFilter
 from ..index.view import View
 from ..results import Match
 from .weights import WEIGHTS, Weights
@@ -39,7 +39,7 @@ class Scope:
     """Who may be found and how their fit is weighted (see rank/search.py)."""
 
     allowed_pks: np.ndarray | None = None  # by pk: may be found (None: everyone)
-    allowed_items: IdFilter | None = None  # the index ids of the allowed people's pieces (an ID selector)
+    allowed_items: ItemFilter | None = None  # the index ids of the allowed people's pieces (an ID selector)
     weight: np.ndarray | None = None  # by pk: reach (1 if None)
     bonus: np.ndarray | None = None  # by pk: added after weighting (helped before)
     use_names: bool = True

@@ -11,6 +11,7 @@ from datetime import date
 import numpy as np
 
 from ..errors import InputError
+from ..index.filters import ItemFilter
 from ..index.services import ServiceBridge
 from ..index.view import View
 from ..records import clean_text
@@ -276,9 +277,7 @@ class Searcher:
         mask[gone] = False
         ids, _ = view.items_of(touched[now])
         mask[ids] = True
-        from ..index.vectors import IdFilter
-
-        return Scope(allowed, IdFilter(mask=mask), weight, bonus, everyone=False)
+        return Scope(allowed, ItemFilter(mask=mask), weight, bonus, everyone=False)
 
     def _availability_of(self, pks: list[int]) -> dict:
         """What these people's text and offers say about when they are available (read once, and carried over

@@ -29,7 +29,7 @@ from pathlib import Path
 from ..config import DB_FILENAME, FILE_MODE, VIEW_DIRNAME, WRITE_LOCK_FILENAME, make_private
 from ..errors import SemnetzError
 from ..sealing import PLAIN, Plain
-from .migrations import MIGRATIONS, apply_migrations, pending_migrations, unknown_migrations
+from .migrations import MIGRATIONS, applied_migrations, apply_migrations, pending_migrations, unknown_migrations
 from .tables import Tables
 from .vectors import StoreVectors
 
@@ -168,6 +168,31 @@ def connect_file(path: Path, read_only: bool, key: str = ""):
         conn.close()
         raise
     return conn
+
+
+class UnreadableStore(SemnetzError):
+    """A store file that does not open, or is not a semnetz network."""
+
+
+def describe_file(path: Path, key: str = "") -> dict:
+    """What a store file holds, read-only and without a home around it (a backup being restored): the schema steps
+    it has and those this semnetz does not know ("newer"), and its counts (Tables.summary). UnreadableStore when it
+    does not open or is not a network."""
+    import duckdb
+
+    try:
+        conn = connect_file(path, read_only=True, key=key)
+    except duckdb.Error as exc:
+        raise UnreadableStore(f"its store does not open: {str(exc).splitlines()[0]}") from None
+    try:
+        newer = unknown_migrations(conn)
+        if newer:
+            return {"newer": newer, "migrations": applied_migrations(conn), "counts": None}
+        return {"newer": [], "migrations": sorted(applied_migrations(conn)), "counts": Tables(conn).summary()}
+    except duckdb.Error as exc:
+        raise UnreadableStore(f"its store is not a semnetz network: {str(exc).splitlines()[0]}") from None
+    finally:
+        conn.close()
 
 
 def load_crypto(conn) -> None:

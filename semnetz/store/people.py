@@ -7,6 +7,7 @@ import json
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import numpy as np
 
@@ -186,8 +187,15 @@ class PeopleTable:
         return [r[0] for r in self.conn.execute(
             "SELECT pk FROM people WHERE len(list_intersect(tags, ?)) > 0", [list(tags)]).fetchall()]
 
-    def count(self, where: str = "") -> int:
-        return self.conn.execute(f"SELECT count(*) FROM people {where}").fetchone()[0]
+    def count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM people").fetchone()[0]
+
+    def counts(self) -> dict[str, int]:
+        """People, direct contacts (known through nobody), and pieces by kind."""
+        people, direct = self.conn.execute("SELECT count(*), count(*) FILTER (WHERE via IS NULL) FROM people").fetchone()
+        kinds = dict(self.conn.execute("SELECT kind, count(*) FROM items GROUP BY kind").fetchall())
+        return {"people": people, "direct_contacts": direct, "offers": kinds.get("offer", 0),
+                "about_clauses": kinds.get("about", 0), "needs": kinds.get("need", 0)}
 
     # ---- items (searchable pieces with vectors) ----
     def items_of(self, pks: list[int] | None) -> list[StoredItem]:
@@ -335,9 +343,6 @@ class PeopleTable:
     def count_items(self, kinds: tuple[str, ...]) -> int:
         return self.conn.execute(f"SELECT count(*) FROM items WHERE kind IN ({_kinds_sql(kinds)})").fetchone()[0]
 
-    def count_items_where(self, where: str) -> int:
-        return self.conn.execute(f"SELECT count(*) FROM items {where}").fetchone()[0]
-
     def piece_texts(self, item_ids: list[int]) -> dict[int, tuple[str, str]]:
         """item id -> (text, kind)."""
         if not item_ids:
@@ -378,10 +383,12 @@ class PeopleTable:
         columns = ("pk", "id", "name", "aliases", "tags", "direct", "contact", "availability", "helped")
         return {c: [row[i] for row in result] for i, c in enumerate(columns)}
 
-    def lexical_terms(self, pks: list[int] | None, stem_sql, too_common: int) -> dict[str, np.ndarray | list]:
+    def lexical_terms(self, pks: list[int] | None, too_common: int) -> dict[str, np.ndarray | list]:
         """Postings of each person's text, offers and tags (of these people, or everyone), tokenised and stemmed
-        by DuckDB (the FTS extension's stem(), see index/lexical.py): terms sorted with their document
-        frequency; (term row, pk, term frequency) for terms used by at most too_common people; document lengths."""
+        by DuckDB (the FTS extension's Snowball stem(), as the query side stems, index/lexical.py): terms sorted
+        with their document frequency; (term row, pk, term frequency) for terms used by at most too_common
+        people; document lengths."""
+        load_fts(self.conn)
         only = "" if pks is None else "AND p.pk IN (SELECT pk FROM _pks)"
         with _pk_table(self.conn, pks):
             self.conn.execute(
@@ -390,7 +397,7 @@ class PeopleTable:
                         SELECT p.pk, concat_ws(' ', p.text, (SELECT string_agg(i.text, ' ' ORDER BY i.pos) FROM items i
                                 WHERE i.person_pk = p.pk AND i.kind = 'offer'), array_to_string(p.tags, ' ')) AS body
                         FROM people p WHERE true {only})
-                    SELECT pk, {stem_sql('w')} AS term FROM (
+                    SELECT pk, {_stem('w')} AS term FROM (
                         SELECT pk, unnest(string_split_regex({_tokenised('body')}, '\\s+')) AS w FROM docs)
                     WHERE w <> ''""")
         try:
@@ -418,6 +425,24 @@ class PeopleTable:
 
     def models_in_use(self) -> set[str]:
         return {r[0] for r in self.conn.execute("SELECT DISTINCT model FROM items").fetchall()}
+
+
+FTS_VERSION = "v1.5.5"
+
+
+def load_fts(conn) -> None:
+    """Load DuckDB's FTS extension (for its stem() function: Snowball, as the query side's stemmer in
+    index/lexical.py) from its PyPI package by path: INSTALL would need the internet."""
+    import duckdb_extension_fts
+
+    from .db import _quoted
+
+    path = Path(duckdb_extension_fts.__file__).parent / "extensions" / FTS_VERSION / "fts.duckdb_extension"
+    conn.execute(f"LOAD '{_quoted(str(path))}'")
+
+
+def _stem(column: str) -> str:
+    return f"stem({column}, 'german')"
 
 
 def _tokenised(column: str) -> str:

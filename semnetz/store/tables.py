@@ -13,6 +13,26 @@ from .needs import NeedTable
 from .people import PeopleTable, registered
 
 
+# A whole network, table by table (what moves between backends, transfer.py): each table's columns in order, the
+# order its rows are read in, and which sequence continues after which column. The vectors go apart (items'
+# vectors live in the store's vector files, vectors.py).
+NETWORK_TABLES = {
+    "people": ("pk", "id", "name", "aliases", "text", "tags", "contact", "via", "record_hash", "created_at",
+               "updated_at", "uid"),
+    "items": ("item_id", "person_pk", "kind", "pos", "text", "content_hash", "model"),
+    "needs": ("item_id", "when_text", "status", "created_at", "due_from", "due_until"),
+    "edges": ("from_pk", "to_pk", "relation", "strength", "created_at"),
+    "intros": ("intro_id", "need_item_id", "person_pk", "status", "created_at", "updated_at"),
+    "audit_log": ("seq", "logged_at", "action", "detail"),
+    "meta": ("key", "value"),
+    "migrations": ("name", "applied_at"),
+}
+ORDER = {"people": "pk", "items": "item_id", "needs": "item_id", "edges": "from_pk, to_pk", "intros": "intro_id",
+         "audit_log": "seq", "meta": "key", "migrations": "name"}
+SEQUENCES = {"person_pk_seq": ("people", "pk"), "item_id_seq": ("items", "item_id"),
+             "audit_seq": ("audit_log", "seq"), "intro_seq": ("intros", "intro_id")}
+
+
 @contextmanager
 def transaction(conn):
     """All or nothing: BEGIN … COMMIT, ROLLBACK on any error (Ctrl-C included)."""
@@ -84,6 +104,46 @@ class Tables:
 
     def transaction(self):
         return transaction(self.conn)
+
+    def dump(self, table: str) -> list[tuple]:
+        """Every row of one of the network's tables (NETWORK_TABLES), in its order."""
+        return self.conn.execute(f"SELECT {', '.join(NETWORK_TABLES[table])} FROM {table} ORDER BY {ORDER[table]}"
+                                 ).fetchall()
+
+    def load(self, table: str, rows: list[tuple]) -> None:
+        """Rows into one of the network's tables (a new store: copy --from); meta replaces what a new store has."""
+        import pyarrow as pa
+
+        columns = NETWORK_TABLES[table]
+        if table == "meta":
+            self.conn.execute("DELETE FROM meta")
+        if not rows:
+            return
+        values = list(zip(*rows))
+        with registered(self.conn, "_loaded", {c: pa.array(list(v)) for c, v in zip(columns, values)}):
+            self.conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {', '.join(columns)} FROM _loaded")
+
+    def continue_sequences(self, next_values: dict[str, int]) -> None:
+        """The store's sequences start at these values (a new store: copy --from)."""
+        for name, value in next_values.items():
+            if name in SEQUENCES:
+                self.conn.execute(f"DROP SEQUENCE IF EXISTS {name}")
+                self.conn.execute(f"CREATE SEQUENCE {name} START {int(value)}")
+
+    def next_values(self) -> dict[str, int]:
+        """Each sequence's next value, without taking it."""
+        out = {}
+        for name, (table, column) in SEQUENCES.items():
+            last, start = self.conn.execute("SELECT last_value, start_value FROM duckdb_sequences() "
+                                            "WHERE sequence_name = ?", [name]).fetchone()
+            largest = self.conn.execute(f"SELECT COALESCE(max({column}), 0) FROM {table}").fetchone()[0]
+            out[name] = max(int(largest) + 1, int(last) + 1 if last is not None else int(start))
+        return out
+
+    def summary(self) -> dict[str, int]:
+        """The counts a backup names: people, needs, links."""
+        counts = self.people.counts()
+        return {"people": counts["people"], "needs": counts["needs"], "links": self.links.count()}
 
     def get_meta(self, key: str, default: str | None = None) -> str | None:
         return get_meta(self.conn, key, default)

@@ -55,8 +55,10 @@ def serve(net, host: str = "127.0.0.1", port: int = 8080, token: str | None = No
     import uvicorn
 
     from .app import create_app
+    from .memory import Trimmer
 
     sock = bind(host, port)
+    trimmer = Trimmer()
     try:
         app = create_app(net, host=host, token=token)
         net.warm()  # the model and the view now, not in the first request
@@ -65,6 +67,10 @@ def serve(net, host: str = "127.0.0.1", port: int = 8080, token: str | None = No
         # collects its garbage at its end: ~0.08 s of the interpreter's lock each time, with a few thousand
         # people). Only what exists now is kept out; garbage made later is collected as before.
         gc.freeze()
+        # Each new view lets go of the one two writes back, in the middle of what searches hold: give what is freed
+        # back to the system (web/memory.py), or the server's size creeps up with every write
+        net.views.on_change(trimmer.start().poke)
+        trimmer.poke()  # what warming up let go of
         port = sock.getsockname()[1]
         access = app.state.access
         say(f"semnetz serves the network in {net.home}")
@@ -85,4 +91,5 @@ def serve(net, host: str = "127.0.0.1", port: int = 8080, token: str | None = No
             pass
         say("Stopped.")
     finally:
+        trimmer.stop()
         sock.close()

@@ -1,0 +1,115 @@
+"""Moving a whole network between a home and a PostgreSQL database, both ways (`semnetz copy --to URL`,
+`semnetz copy --from URL`): table by table (store/tables.py NETWORK_TABLES), the vectors with their pieces, the
+sequences where they were; afterwards the same people, needs, links, introductions and audit log, and the same
+export. The SQL on each side is the store's (store/tables.py, store/postgres.py).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .config import HOME_MODE, make_private
+from .errors import SemnetzError
+from .store import postgres
+from .store.tables import NETWORK_TABLES
+
+
+def copy_to(net, url: str, network: str | None = None) -> dict:
+    """Copy the network of `net` (a Network) into the database at `url`, as the schema `network`; refused if the
+    database already holds a network of that name. Returns the counts copied."""
+    name = postgres.network_name(network)
+    with net.store.locked("copy"), net._writing("copy") as tables:  # one consistent state; writers wait meanwhile
+        models = tables.people.models_in_use()
+        if len(models) > 1:
+            raise SemnetzError("this network is half-way through a switch of model: finish it first "
+                               "(semnetz reindex), then copy")
+        data = {table: tables.dump(table) for table in NETWORK_TABLES}
+        dims = tables.people.dims()
+        model = next(iter(models), None) or tables.get_meta("model")
+        ids = tables.people.ids_by_model().get(model, np.zeros(0, dtype=np.int64)) if model else []
+        vectors = tables.people.vectors_of(list(ids)) if len(ids) else np.zeros((0, 0), dtype=np.float32)
+        next_values = tables.next_values()
+        counts = tables.summary()
+    dim = dims.get(model) or (vectors.shape[1] if vectors.size else net.encoder.dim)
+    by_item = {int(i): _as_text(v) for i, v in zip(ids, vectors)}
+    with postgres.connected(url, name) as conn:
+        if postgres.holds_network(conn, name):
+            raise SemnetzError(f"the database already holds a network named {name!r}: copy into another "
+                               "(--network NAME), or drop that schema first; nothing was changed")
+        postgres.create(conn, name, dim)
+        for table, rows in data.items():
+            if table == "items":
+                rows = [(*row, by_item[row[0]]) for row in rows]
+            postgres.write_rows(conn, table, rows)
+        postgres.finish(conn, next_values)
+    return {**counts, "network": name}
+
+
+def copy_from(url: str, home: str | os.PathLike, network: str | None = None) -> dict:
+    """Make a new network in `home` (missing or empty) from the network `network` in the database at `url`: its
+    tables, the vectors into the home's vector files, the search index built; whole or not at all."""
+    from .backup import _check_home
+    from .network import Network
+    from .store.migrations import MIGRATIONS
+
+    name = postgres.network_name(network)
+    home = Path(os.fspath(home)).expanduser()
+    _check_home(home)
+    with postgres.connected(url, name) as conn:
+        if not postgres.holds_network(conn, name):
+            raise SemnetzError(f"the database holds no network named {name!r}; nothing was written")
+        data = {table: postgres.read_rows(conn, table) for table in NETWORK_TABLES}
+        next_values = postgres.next_values(conn)
+    known = {fn.__name__ for fn in MIGRATIONS}
+    newer = sorted({row[0] for row in data["migrations"]} - known)
+    if newer:
+        raise SemnetzError(f"the network in the database was written by a newer semnetz (schema step {newer[0]!r}); "
+                           "upgrade semnetz; nothing was written")
+    model = dict(data["meta"]).get("model")
+    home.parent.mkdir(parents=True, exist_ok=True, mode=HOME_MODE)
+    staging = Path(tempfile.mkdtemp(dir=home.parent, prefix=f".{home.name}.copying."))
+    try:
+        os.chmod(staging, HOME_MODE)
+        with Network(home=staging, model=model) as net:
+            with net.store.locked("copy"):
+                with net.store.write("copy") as tables, tables.transaction():
+                    items = data.pop("items")
+                    for table, rows in data.items():
+                        if table != "migrations":  # the new store has its own, all of them
+                            tables.load(table, rows)
+                    tables.load("items", [row[:-1] for row in items])
+                    by_model: dict[str, list] = {}
+                    for row in items:
+                        by_model.setdefault(row[6], []).append(row)
+                    for used, rows in by_model.items():
+                        tables.people.vectors.write(used, [row[0] for row in rows],
+                                                    np.stack([_from_text(row[-1]) for row in rows]))
+                    tables.continue_sequences(next_values)
+                with net._writing("copy") as tables:
+                    net._ensure_model(tables)
+                    with net._changing(tables, rebuild=True):
+                        tables.audit.log("copy", {"from": postgres._shown(url), "network": name})
+                        tables.bump_generation()
+                    counts = tables.summary()
+        if home.exists():
+            home.rmdir()
+        os.rename(staging, home)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    make_private(home)
+    return {**counts, "network": name, "home": str(home)}
+
+
+def _as_text(vector: np.ndarray) -> str:
+    """A vector as pgvector reads it: "[0.1,0.2,...]" (the fp16 values written exactly)."""
+    return "[" + ",".join(map(repr, vector.astype(np.float16).astype(float).tolist())) + "]"
+
+
+def _from_text(text: str) -> np.ndarray:
+    return np.array(text[1:-1].split(","), dtype=np.float32)
