@@ -34,9 +34,10 @@ After each run `semnetz check` runs, and then:
 - page: the new person is absent or there as sent; the edit is there whole or not at all;
 - an operation that ended without an error has its change there ("applied", counted for every run).
 
-Leftovers are counted apart: files in the home that are neither the store (with its write-ahead log), the lock,
-the published index nor waiting search logs (temporary files, index segments no manifest lists, a store copy),
-and temporary files left beside the backup. A run that fails a check keeps its folder under --work.
+Leftovers are counted apart: files in the home that are neither the store (with its write-ahead log and its
+vector files, vectors/*.f16), the lock, the published index nor waiting search logs (temporary files, index
+segments no manifest lists, a store copy, a list of vector rows to erase that check did not finish), and temporary
+files left beside the backup. A run that fails a check keeps its folder under --work.
 
 Prints a table per operation (runs, killed mid-operation or finished before the kill, runs whose change is there,
 inconsistent homes, runs with leftovers) and the problems found; --out writes them as JSON and the report as .txt
@@ -74,7 +75,11 @@ PAGE_NEW_ID = "seite-neu"
 PAGE_EDITED_ID = "n05"
 BACKUP_NAME = "network.semnetz-backup"
 # what a home holds; the store's write-ahead log is part of the store (the next command that opens it takes it in)
-HOME_ENTRIES = {"semnetz.duckdb", "semnetz.duckdb.wal", "write.lock", "index", "searches"}
+HOME_ENTRIES = {"semnetz.duckdb", "semnetz.duckdb.wal", "write.lock", "index", "searches", "vectors"}
+# the store's vector files (one per model, store/vectors.py); the list of rows a delete still has to erase (and its
+# temporary file) lives there only until the next writer or `semnetz check` finishes it
+VECTOR_FILE = re.compile(r"[0-9a-f]{16}\.f16")
+ERASE_PENDING = {"erase-pending.json", "erase-pending.tmp"}
 SEARCH_K, SEARCH_HOPS = 5, 3
 SERVER_READY_S = 180
 ENV = {k: v for k, v in os.environ.items() if k not in ("SEMNETZ_HOME", "SEMNETZ_MODEL", "SEMNETZ_TOKEN")}
@@ -115,6 +120,11 @@ def must(result: subprocess.CompletedProcess) -> subprocess.CompletedProcess:
 def tail(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]
     return lines[-1] if lines else ""
+
+
+def check_said(stdout: str) -> str:
+    """What `semnetz check` printed: a line on the search index, then one on the store's vectors (" / " between)."""
+    return " / ".join(line.strip() for line in stdout.splitlines() if line.strip())
 
 
 def kill(proc: subprocess.Popen) -> None:
@@ -444,8 +454,9 @@ def op_outcome(op: str, home: Path, folder: Path, records: dict[str, dict], stat
     return page_outcome(records, setup)
 
 
-def home_leftovers(home: Path) -> list[str]:
-    """Files in the home beside the store, the lock, the published index and waiting search logs."""
+def home_leftovers(home: Path, pending_ok: bool = False) -> list[str]:
+    """Files in the home beside the store, its vector files, the lock, the published index and waiting search
+    logs. pending_ok: the vectors' erase-pending list is no leftover (before `semnetz check`, which finishes it)."""
     from semnetz.index.view import read_manifest
 
     found = [p.name for p in home.iterdir() if p.name not in HOME_ENTRIES]
@@ -454,6 +465,9 @@ def home_leftovers(home: Path) -> list[str]:
     found += [f"index/{p.name}" for p in index.iterdir() if p.name not in published] if index.is_dir() else []
     spool = home / "searches"
     found += [f"searches/{p.name}" for p in spool.iterdir() if p.suffix != ".jsonl"] if spool.is_dir() else []
+    vectors = home / "vectors"
+    found += [f"vectors/{p.name}" for p in vectors.iterdir() if not VECTOR_FILE.fullmatch(p.name)
+              and not (pending_ok and p.name in ERASE_PENDING)] if vectors.is_dir() else []
     return found
 
 
@@ -467,7 +481,7 @@ def verify(op: str, home: Path, folder: Path, setup: Setup) -> tuple[bool | None
     """(is the operation's change there, problems, leftovers, what check said) for a home after an operation
     ended or was killed."""
     checked = cli("check", "--home", home)
-    said = tail(checked.stdout) if checked.returncode == 0 else f"failed: {tail(checked.stderr)}"
+    said = check_said(checked.stdout) if checked.returncode == 0 else f"failed: {tail(checked.stderr)}"
     left = leftovers(home, folder)
     if checked.returncode:
         return None, [f"check {said}"], left, said
@@ -540,7 +554,8 @@ def summary(runs: list[Run]) -> dict[str, dict]:
                     "applied": sum(bool(r.applied) for r in mine),
                     "inconsistent": sum(bool(r.problems) for r in mine),
                     "with_leftovers": sum(bool(r.leftovers) for r in mine),
-                    "check_rebuilt_index": sum(r.check.startswith("Damaged") for r in mine)}
+                    "check_rebuilt_index": sum(r.check.startswith("Damaged") for r in mine),
+                    "check_erased_vector_rows": sum("; erased " in r.check for r in mine)}
     return rows
 
 
@@ -622,7 +637,8 @@ def main() -> None:
         result = {"date": date.today().isoformat(), "argv": sys.argv[1:], "seed": args.seed,
                   "code": {"src": str(SOURCE[0]), "digest_at_start": digest, "digest_at_end": code_digest()},
                   "network": {"people": len(setup.records),
-                              "store_bytes": (setup.home / "semnetz.duckdb").stat().st_size},
+                              "store_bytes": (setup.home / "semnetz.duckdb").stat().st_size,
+                              "vectors_bytes": sum(p.stat().st_size for p in (setup.home / "vectors").glob("*.f16"))},
                   "typical_s": typical, "per_op": summary(runs), "controls": [asdict(r) for r in controls],
                   "runs": [asdict(r) for r in runs], "seconds": round(seconds, 1), "work": str(work)}
         args.out.parent.mkdir(parents=True, exist_ok=True)

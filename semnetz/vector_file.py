@@ -13,6 +13,7 @@ noticed (RowError) rather than read as a vector.
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -38,6 +39,16 @@ def _weights(words: int) -> np.ndarray:
     return np.random.default_rng(0x5E3).integers(0, 2 ** 63, words, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
 
 
+def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
+    """All of data at offset, or OSError: a full disk makes pwrite write less without an error."""
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        if written <= 0:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        view, offset = view[written:], offset + written
+
+
 class VectorFile:
     def __init__(self, path: Path, dim: int, sealer: Plain = PLAIN, checked: bool = False):
         self.path = Path(path)
@@ -60,7 +71,7 @@ class VectorFile:
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             for start, end in zip(np.r_[0, breaks], np.r_[breaks, len(ids)]):
-                os.pwrite(fd, self._sealed(ids[start:end], rows[start:end]), int(ids[start]) * self.row_bytes)
+                _pwrite_all(fd, self._sealed(ids[start:end], rows[start:end]), int(ids[start]) * self.row_bytes)
             if sync:
                 os.fsync(fd)
         finally:
@@ -80,7 +91,7 @@ class VectorFile:
                 offset = int(ids[start]) * self.row_bytes
                 length = min((end - start) * self.row_bytes, size - offset)
                 if length > 0:
-                    os.pwrite(fd, bytes(length), offset)
+                    _pwrite_all(fd, bytes(length), offset)
             os.fsync(fd)
         finally:
             os.close(fd)

@@ -3,7 +3,11 @@ journal of what the search view has not caught up with, and meta facts."""
 
 from __future__ import annotations
 
+import errno
+import os
+import shutil
 from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
 
@@ -33,12 +37,21 @@ SEQUENCES = {"person_pk_seq": ("people", "pk"), "item_id_seq": ("items", "item_i
              "audit_seq": ("audit_log", "seq"), "intro_seq": ("intros", "intro_id")}
 
 
+# A COMMIT needs this much free space on the disk, or the change is undone before it (ENOSPC, "nothing was
+# changed"): DuckDB 1.5.5 ends the whole process when a COMMIT runs out of space at an unlucky point (undoing it
+# fails too: "FatalException … RevertCommit", found by benchmarks/full_disk.py), which would take a server down.
+COMMIT_HEADROOM_BYTES = 1 << 20
+
+
 @contextmanager
-def transaction(conn):
-    """All or nothing: BEGIN … COMMIT, ROLLBACK on any error (Ctrl-C included)."""
+def transaction(conn, room: Path | None = None):
+    """All or nothing: BEGIN … COMMIT, ROLLBACK on any error (Ctrl-C included). `room`: a folder on the disk
+    that must have COMMIT_HEADROOM_BYTES free for the COMMIT (else ROLLBACK and OSError ENOSPC)."""
     conn.execute("BEGIN TRANSACTION")
     try:
         yield conn
+        if room is not None and shutil.disk_usage(room).free < COMMIT_HEADROOM_BYTES:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(room))
     except BaseException:
         conn.execute("ROLLBACK")
         raise
@@ -103,7 +116,7 @@ class Tables:
         self.journal = Journal(conn)
 
     def transaction(self):
-        return transaction(self.conn)
+        return transaction(self.conn, self.people.vectors.folder.parent if self.people.vectors is not None else None)
 
     def dump(self, table: str) -> list[tuple]:
         """Every row of one of the network's tables (NETWORK_TABLES), in its order."""

@@ -95,11 +95,10 @@ class StoreVectors:
             listed[model] = sorted(set(listed.get(model, [])) | {int(i) for i in ids})
         tmp = self.pending_path.with_suffix(".tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE)
-        try:
-            os.write(fd, json.dumps(listed).encode())
+        with os.fdopen(fd, "wb") as f:  # a short write (a full disk) is an error here, not a list cut short
+            f.write(json.dumps(listed).encode())
+            f.flush()
             os.fsync(fd)
-        finally:
-            os.close(fd)
         os.replace(tmp, self.pending_path)
         make_private(self.pending_path)
 

@@ -55,9 +55,10 @@ def serve(net, host: str = "127.0.0.1", port: int = 8080, token: str | None = No
     import uvicorn
 
     from .app import create_app
-    from .memory import Trimmer
+    from .memory import Trimmer, map_big_blocks
 
     sock = bind(host, port)
+    map_big_blocks()  # before the model and the view are loaded: see web/memory.py
     trimmer = Trimmer()
     try:
         app = create_app(net, host=host, token=token)
