@@ -7,6 +7,7 @@
   the store first (so an add is not starved by many searching clients)
 - messages.py: the page's words, German and English
 - server.py: bind, warm up, print the link, run uvicorn (one process; library calls run in its thread pool)
+- memory.py: what the server frees goes back to the system (big blocks mapped alone, malloc_trim after a view)
 - templates/, static/: Jinja2 templates and the stylesheet (package data; nothing is loaded from elsewhere)
 
 Importing this package loads nothing: the CLI imports server.py only when `semnetz serve` runs.
