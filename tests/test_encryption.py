@@ -40,8 +40,8 @@ def canary_people(n_others: int) -> list[dict]:
 
 def files_holding(folders, needles=NEEDLES) -> list[str]:
     found = []
-    for folder in folders:
-        for path in Path(folder).rglob("*"):
+    for folder in folders:  # os.walk skips a folder renamed meanwhile (a staging folder); rglob would raise
+        for path in (Path(root) / name for root, _, names in os.walk(folder) for name in names):
             try:
                 data = path.read_bytes() if path.is_file() else b""
             except OSError:  # gone meanwhile (a temporary file)
