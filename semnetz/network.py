@@ -40,8 +40,7 @@ from .rank import matching
 from .rank.search import Searcher
 from .records import SELF_ID, PersonEdit, PersonRecord, person_from_dict
 from .results import ImportReport, IntroRow, NeedRow, Proposal, SearchResult
-from .store import Store, StoreBusyError
-from .store.audit import SearchSpool
+from .store import StoreBusyError, open_store
 from .store.links import Link
 from .store.needs import NEED_STATUSES
 from .store import recorded
@@ -64,14 +63,17 @@ def _progress(total: int, desc: str, enabled: bool, unit: str = "piece"):
 class Network:
     def __init__(self, home: str | os.PathLike | None = None, model: str | None = None,
                  index_type: str | None = None, progress: bool = False, key: str | None = None,
-                 ask: encryption.Ask | None = None):
+                 ask: encryption.Ask | None = None, store: str | None = None, network: str | None = None):
         """key: what unlocks an encrypted home (else $SEMNETZ_KEY, the OS keyring, or `ask`, a hidden prompt;
-        see encryption.py)."""
-        self.home = resolve_home(home)
+        see encryption.py). store: a PostgreSQL URL (else $SEMNETZ_STORE) to hold the network `network` in a
+        database instead of the home's store file; the home then keeps only this machine's search index
+        (store/postgres.py)."""
+        self.store = open_store(home, store, network, seen=self._seen)
+        self.home = self.store.home
         self.keys = encryption.unlock(self.home, key, ask)
-        self.store = Store(self.home, self.keys.store, self.keys.sealer)
+        self.store.use_keys(self.keys)
         self.views = ViewCache(self.home / VIEW_DIRNAME, self.keys.sealer)
-        self.spool = SearchSpool(self.home, SPOOL_DIRNAME, self.keys.sealer)
+        self.spool = self.store.search_log(self.home, SPOOL_DIRNAME, self.keys.sealer)
         self.progress = progress
         self._requested_model = model or os.environ.get(MODEL_ENVVAR) or None
         self._index_type = index_type
@@ -116,6 +118,13 @@ class Network:
             with tables.transaction():
                 tables.audit.log("rekey", {})
 
+    @property
+    def location(self) -> str:
+        """Where the network lives, as a sentence's object: "the network in HOME", or in a database."""
+        if self.store.shared:
+            return f"{self.store} (this machine's search index in {self.home})"
+        return f"the network in {self.home}"
+
     def close(self) -> None:
         self.spool.flush()
 
@@ -136,8 +145,12 @@ class Network:
             return view.model
         return self._stored_model() or encoders.default_model_name()
 
+    def _seen(self) -> int:
+        """The generation of the store that this home's search index shows (-1: none built)."""
+        return int((read_manifest(self.home / VIEW_DIRNAME) or {}).get("generation", -1))
+
     def _stored_model(self) -> str | None:
-        if not self.store.path.exists():
+        if not self.store.exists():
             return None
         with self.store.read() as t:
             return t.get_meta("model")
@@ -233,6 +246,10 @@ class Network:
         """The current search view (built on first use)."""
         self.store.check_present()  # an index whose store is gone answers for people nobody can change or remove
         view = self.views.current()
+        if view is not None and self.store.moved_since(view.generation):  # a write through another server
+            with self._writing("catch up with the network"):
+                pass
+            view = self.views.current()
         if view is None or view.model != self.model_name:
             with self._writing("build the search index") as tables:
                 self._ensure_model(tables)
@@ -670,7 +687,7 @@ class Network:
     # ---- maintenance ----
     def built_model(self) -> str | None:
         """The model the network is built with (None for a network nobody was imported into)."""
-        if not self.store.path.exists():
+        if not self.store.exists():
             return None
         with self.store.read() as tables:
             return tables.get_meta("model") or next(iter(tables.people.models_in_use()), None)
@@ -729,7 +746,8 @@ class Network:
             "index_choice": self.index_type,
             "index_segments": len(view.segments),
             "index_bytes": sum(f.stat().st_size for f in view_dir.rglob("*") if f.is_file()),
-            "store_bytes": self.store.path.stat().st_size,
+            "store": str(self.store),
+            "store_bytes": self.store.size(),
             "model": view.model,
             "dim": int(view.manifest["dim"]),
             "last_reindex": last_reindex,

@@ -19,6 +19,14 @@ from .store import postgres
 from .store.tables import NETWORK_TABLES
 
 
+def _database(url: str, network: str | None):
+    """The network `network` in the database at `url`, opened with a folder of its own for its lock."""
+    folder = tempfile.TemporaryDirectory(prefix="semnetz-copy-")
+    store = postgres.PostgresStore(url, network, Path(folder.name), seen=lambda: -1)
+    store._folder = folder  # kept as long as the store
+    return store
+
+
 def copy_to(net, url: str, network: str | None = None) -> dict:
     """Copy the network of `net` (a Network) into the database at `url`, as the schema `network`; refused if the
     database already holds a network of that name. Returns the counts copied."""
@@ -28,25 +36,23 @@ def copy_to(net, url: str, network: str | None = None) -> dict:
         if len(models) > 1:
             raise SemnetzError("this network is half-way through a switch of model: finish it first "
                                "(semnetz reindex), then copy")
-        data = {table: tables.dump(table) for table in NETWORK_TABLES}
-        dims = tables.people.dims()
-        model = next(iter(models), None) or tables.get_meta("model")
+        data = {table: tables.dump(table) for table in NETWORK_TABLES if table != "migrations"}
+        model = next(iter(models), None)
         ids = tables.people.ids_by_model().get(model, np.zeros(0, dtype=np.int64)) if model else []
-        vectors = tables.people.vectors_of(list(ids)) if len(ids) else np.zeros((0, 0), dtype=np.float32)
+        vectors = tables.people.vectors_of(list(ids)) if len(ids) else None
         next_values = tables.next_values()
         counts = tables.summary()
-    dim = dims.get(model) or (vectors.shape[1] if vectors.size else net.encoder.dim)
-    by_item = {int(i): _as_text(v) for i, v in zip(ids, vectors)}
-    with postgres.connected(url, name) as conn:
-        if postgres.holds_network(conn, name):
+    target = _database(url, name)
+    with target.quick() as pg:
+        if target.holds_network(pg):
             raise SemnetzError(f"the database already holds a network named {name!r}: copy into another "
                                "(--network NAME), or drop that schema first; nothing was changed")
-        postgres.create(conn, name, dim)
+    with target.write("copy") as into, into.transaction():
         for table, rows in data.items():
-            if table == "items":
-                rows = [(*row, by_item[row[0]]) for row in rows]
-            postgres.write_rows(conn, table, rows)
-        postgres.finish(conn, next_values)
+            into.load(table, rows)
+        if vectors is not None:
+            into.people.vectors.write(model, ids, vectors)
+        into.continue_sequences(next_values)
     return {**counts, "network": name}
 
 
@@ -60,11 +66,16 @@ def copy_from(url: str, home: str | os.PathLike, network: str | None = None) -> 
     name = postgres.network_name(network)
     home = Path(os.fspath(home)).expanduser()
     _check_home(home)
-    with postgres.connected(url, name) as conn:
-        if not postgres.holds_network(conn, name):
+    source = _database(url, name)
+    with source.quick() as pg:
+        if not source.holds_network(pg):
             raise SemnetzError(f"the database holds no network named {name!r}; nothing was written")
-        data = {table: postgres.read_rows(conn, table) for table in NETWORK_TABLES}
-        next_values = postgres.next_values(conn)
+    with source.read() as tables:
+        data = {table: tables.dump(table) for table in NETWORK_TABLES}
+        dims = tables.people.dims()
+        vectors = {model: (ids, tables.people.vectors.read(model, dims[model], ids))
+                   for model, ids in tables.people.ids_by_model().items()}
+        next_values = tables.next_values()
     known = {fn.__name__ for fn in MIGRATIONS}
     newer = sorted({row[0] for row in data["migrations"]} - known)
     if newer:
@@ -78,22 +89,16 @@ def copy_from(url: str, home: str | os.PathLike, network: str | None = None) -> 
         with Network(home=staging, model=model) as net:
             with net.store.locked("copy"):
                 with net.store.write("copy") as tables, tables.transaction():
-                    items = data.pop("items")
                     for table, rows in data.items():
                         if table != "migrations":  # the new store has its own, all of them
                             tables.load(table, rows)
-                    tables.load("items", [row[:-1] for row in items])
-                    by_model: dict[str, list] = {}
-                    for row in items:
-                        by_model.setdefault(row[6], []).append(row)
-                    for used, rows in by_model.items():
-                        tables.people.vectors.write(used, [row[0] for row in rows],
-                                                    np.stack([_from_text(row[-1]) for row in rows]))
+                    for used, (ids, rows) in vectors.items():
+                        tables.people.vectors.write(used, ids, rows)
                     tables.continue_sequences(next_values)
                 with net._writing("copy") as tables:
                     net._ensure_model(tables)
                     with net._changing(tables, rebuild=True):
-                        tables.audit.log("copy", {"from": postgres._shown(url), "network": name})
+                        tables.audit.log("copy", {"from": postgres.shown(url), "network": name})
                         tables.bump_generation()
                     counts = tables.summary()
         if home.exists():
@@ -104,12 +109,3 @@ def copy_from(url: str, home: str | os.PathLike, network: str | None = None) -> 
         raise
     make_private(home)
     return {**counts, "network": name, "home": str(home)}
-
-
-def _as_text(vector: np.ndarray) -> str:
-    """A vector as pgvector reads it: "[0.1,0.2,...]" (the fp16 values written exactly)."""
-    return "[" + ",".join(map(repr, vector.astype(np.float16).astype(float).tolist())) + "]"
-
-
-def _from_text(text: str) -> np.ndarray:
-    return np.array(text[1:-1].split(","), dtype=np.float32)

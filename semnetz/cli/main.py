@@ -14,7 +14,7 @@ import click
 from click_default_group import DefaultGroup
 
 from .. import __version__
-from ..config import HOME_ENVVAR, MODEL_ENVVAR, TOKEN_ENVVAR
+from ..config import HOME_ENVVAR, MODEL_ENVVAR, NETWORK_ENVVAR, STORE_ENVVAR, TOKEN_ENVVAR
 from ..errors import InputError, SemnetzError
 from ..limits import (DEFAULT_HOPS, DEFAULT_K, DEFAULT_PICTURE_PEOPLE, DEFAULT_PROPOSALS, MAX_HOPS, MAX_K,
                       MAX_PICTURE_PEOPLE, MAX_PROPOSALS, SEARCH_MODES)
@@ -156,6 +156,9 @@ MODEL_HELP = ("Encoder for a new network: use-m3 (default), e5-small, use-m3+e5,
               "model folder. A network keeps its model; to switch it: semnetz reindex --model NAME. "
               f"[env: {MODEL_ENVVAR}]")
 # commands that create a network when there is none (the others say there is none)
+STORE_HELP = (f"A PostgreSQL database that holds the network (postgresql://…; default: ${STORE_ENVVAR}, else the "
+              "home's own file); --home is then where this machine keeps its search index.")
+NETWORK_HELP = f"The network's name in the --store database (default: ${NETWORK_ENVVAR}, else semnetz)."
 CREATING = {"import", "add", "serve"}  # serve: its page adds people
 
 
@@ -165,18 +168,25 @@ def network_options(fn):
 
     @click.option("--home", type=click.Path(file_okay=False), envvar=HOME_ENVVAR, help=HOME_HELP)
     @click.option("--model", envvar=MODEL_ENVVAR, help=MODEL_HELP)
+    @click.option("--store", envvar=STORE_ENVVAR, metavar="URL", help=STORE_HELP)
+    @click.option("--network", "network_name", envvar=NETWORK_ENVVAR, metavar="NAME", help=NETWORK_HELP)
     @functools.wraps(fn)
-    def wrapper(*args, home, model, **kwargs):
+    def wrapper(*args, home, model, store, network_name, **kwargs):
         from ..config import resolve_home
         from ..network import Network
 
         ctx = click.get_current_context()
         _check_text_arguments(ctx)
         given = ctx.find_root().obj or {}
-        if ctx.get_parameter_source("home") is not click.core.ParameterSource.COMMANDLINE and given.get("home"):
-            home = given["home"]
-        if ctx.get_parameter_source("model") is not click.core.ParameterSource.COMMANDLINE and given.get("model"):
-            model = given["model"]
+        chosen = {"home": home, "model": model, "store": store, "network_name": network_name}
+        for option in chosen:  # also accepted before the command (semnetz --store URL list)
+            if ctx.get_parameter_source(option) is not click.core.ParameterSource.COMMANDLINE and given.get(option):
+                chosen[option] = given[option]
+        home, model, store, network_name = chosen.values()
+        if store:  # a network in a database: the home (if any) keeps only this machine's search index
+            with Network(home=home, model=model, progress=True, ask=ask_key, store=store,
+                         network=network_name) as net:
+                return _run(fn, net, args, kwargs)
         path = resolve_home(home, create=False)
         if not path.exists():
             if " ".join(ctx.command_path.split()[1:]) not in CREATING:
@@ -184,13 +194,17 @@ def network_options(fn):
                                    f"semnetz import FILE --home {path} (or check --home / ${HOME_ENVVAR})")
             echo(f"Creating a new network in {path}", err=True)
         with Network(home=path, model=model, progress=True, ask=ask_key) as net:
-            try:
-                return fn(net, *args, **kwargs)
-            finally:
-                for damage in net.repairs:
-                    echo(f"Note: the search index was damaged ({damage}); rebuilt it from the store.", err=True)
+            return _run(fn, net, args, kwargs)
 
     return wrapper
+
+
+def _run(fn, net, args, kwargs):
+    try:
+        return fn(net, *args, **kwargs)
+    finally:
+        for damage in net.repairs:
+            echo(f"Note: the search index was damaged ({damage}); rebuilt it from the store.", err=True)
 
 
 def ask_key(prompt: str, confirm: bool = False) -> str | None:
@@ -228,8 +242,10 @@ def json_option(fn):
 @click.version_option(__version__, prog_name="semnetz")
 @click.option("--home", type=click.Path(file_okay=False), help=HOME_HELP)
 @click.option("--model", help=MODEL_HELP)
+@click.option("--store", metavar="URL", help=STORE_HELP)
+@click.option("--network", "network_name", metavar="NAME", help=NETWORK_HELP)
 @click.pass_context
-def cli(ctx, home, model):
+def cli(ctx, home, model, store, network_name):
     """Ask your network in free text: semnetz brauche Handwerker.
 
     Records the people you know (what they do, offer and need) in a local DuckDB file and answers
@@ -242,7 +258,7 @@ def cli(ctx, home, model):
       semnetz --home ~/kita-netz need a plumber
       semnetz search list           (a one-word query that is also a command)
     """
-    ctx.obj = {"home": home, "model": model}
+    ctx.obj = {"home": home, "model": model, "store": store, "network_name": network_name}
 
 
 # ---------------------------------------------------------------- search

@@ -21,7 +21,7 @@ from pathlib import Path
 from ..config import FILE_MODE, private_dir
 from ..sealing import PLAIN, Plain
 from ..text import fold
-from .people import registered
+from .people import registered, take_ids
 
 REDACTED = {"redacted": "named a removed person"}
 SPOOL_LABEL = "searches"
@@ -31,8 +31,9 @@ _TITLES = {"dr", "prof", "med", "dipl", "ing", "frau", "herr", "mr", "mrs", "ms"
 
 
 class AuditLog:
-    def __init__(self, conn):
+    def __init__(self, conn, take=take_ids):
         self.conn = conn
+        self.take = take  # new sequence numbers (people.take_ids)
 
     def log(self, action: str, detail: dict) -> None:
         self.log_many(action, [detail])
@@ -42,15 +43,15 @@ class AuditLog:
         if not details:
             return
         if len(details) <= 20:  # a few entries: plain inserts (no pyarrow import for a one-off command)
-            for at, detail in zip(times or [datetime.now()] * len(details), details):
-                self.conn.execute("INSERT INTO audit_log VALUES (nextval('audit_seq'), ?, ?, ?)",
-                                  [at, action, json.dumps(detail, ensure_ascii=False)])
+            seqs = self.take(self.conn, "audit_seq", len(details))
+            for seq, at, detail in zip(seqs.tolist(), times or [datetime.now()] * len(details), details):
+                self.conn.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?)",
+                                  [seq, at, action, json.dumps(detail, ensure_ascii=False)])
             return
         import pyarrow as pa
 
-        seqs = self.conn.execute("SELECT nextval('audit_seq') FROM range(?)", [len(details)]).fetchall()
         with registered(self.conn, "_new_log", {
-            "seq": pa.array([r[0] for r in seqs], pa.int64()),
+            "seq": pa.array(self.take(self.conn, "audit_seq", len(details)), pa.int64()),
             "logged_at": pa.array(times or [datetime.now()] * len(details), pa.timestamp("us")),
             "action": pa.array([action] * len(details), pa.string()),
             "detail": pa.array([json.dumps(d, ensure_ascii=False) for d in details], pa.string()),

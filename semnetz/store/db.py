@@ -212,6 +212,8 @@ class Store:
     """The network's DuckDB file. Sessions (see module doc) hand out a connection; tables live in
     store/people.py, links.py, needs.py, audit.py and take that connection."""
 
+    shared = False  # one home's, not a database that many servers share (postgres.py)
+
     def __init__(self, home: Path, key: str = "", sealer: Plain = PLAIN):
         self.home = Path(home)
         self.path = self.home / DB_FILENAME
@@ -221,6 +223,32 @@ class Store:
         self._conn = None
         self._writable = False
         self._threads = threading.RLock()  # one thread of this process at a time (see the module doc)
+
+    def use_keys(self, keys) -> None:
+        """An encrypted home's keys (encryption.py): the file opens with them, the vectors are sealed."""
+        self.key = keys.store
+        self.vectors = StoreVectors(self.home, keys.sealer)
+
+    def exists(self) -> bool:
+        return self.path.exists()
+
+    def size(self) -> int:
+        """Bytes the store takes (its file; the vectors' files are counted apart)."""
+        return self.path.stat().st_size if self.path.exists() else 0
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+    def moved_since(self, generation: int) -> bool:
+        """Did a write change the network after the search index's generation without publishing it? Never
+        here: every writer of a home publishes its own changes (a shared store's servers ask, postgres.py)."""
+        return False
+
+    def search_log(self, home: Path, directory: str, sealer: Plain):
+        """Where searches log (audit.py): a spool the next writer takes in."""
+        from .audit import SearchSpool
+
+        return SearchSpool(home, directory, sealer)
 
     # ---- sessions ----
     @contextmanager

@@ -7,12 +7,13 @@ from datetime import date, datetime
 from ..records import NEED_STATUSES  # noqa: F401 (the statuses a need can have, defined with the import format)
 from ..results import IntroRow, NeedRow
 
-from .people import int_list, registered
+from .people import int_list, registered, take_ids
 
 
 class NeedTable:
-    def __init__(self, conn):
+    def __init__(self, conn, take=take_ids):
         self.conn = conn
+        self.take = take  # new sequence numbers (people.take_ids)
 
     def insert(self, rows: list[tuple]) -> None:
         """rows: (item_id, when_text, due_from, due_until)."""
@@ -75,10 +76,10 @@ class NeedTable:
         ).fetchone()
         if existing:
             return existing[0]
-        return self.conn.execute(
-            "INSERT INTO intros VALUES (nextval('intro_seq'), ?, ?, 'introduced', ?, ?) RETURNING intro_id",
-            [need_id, person_pk, now, now],
-        ).fetchone()[0]
+        intro_id = int(self.take(self.conn, "intro_seq", 1)[0])
+        self.conn.execute("INSERT INTO intros VALUES (?, ?, ?, 'introduced', ?, ?)",
+                          [intro_id, need_id, person_pk, now, now])
+        return intro_id
 
     def set_outcome(self, need_id: int, person_pk: int, helped: bool) -> None:
         self.intro(need_id, person_pk)
@@ -149,13 +150,14 @@ class NeedTable:
             with registered(self.conn, "_intro_states", {
                 "need_item_id": pa.array(need_ids, pa.int64()), "person_pk": pa.array(pks, pa.int32()),
                 "status": pa.array(statuses, pa.string()), "created_at": pa.array(created, pa.timestamp("us")),
-                "updated_at": pa.array(updated, pa.timestamp("us")), "row": pa.array(range(len(intros)), pa.int64()),
+                "updated_at": pa.array(updated, pa.timestamp("us")),
+                "intro_id": pa.array(self.take(self.conn, "intro_seq", len(intros)), pa.int32()),
             }):
                 self.conn.execute("DELETE FROM intros USING _intro_states b "
                                   "WHERE intros.need_item_id = b.need_item_id AND intros.person_pk = b.person_pk")
                 self.conn.execute(
-                    "INSERT INTO intros SELECT nextval('intro_seq'), need_item_id, person_pk, status, created_at, "
-                    "updated_at FROM (SELECT * FROM _intro_states ORDER BY row)")
+                    "INSERT INTO intros SELECT intro_id, need_item_id, person_pk, status, created_at, updated_at "
+                    "FROM _intro_states")
 
     def remove_person(self, pk: int, need_ids: list[int]) -> None:
         self.conn.execute("DELETE FROM intros WHERE person_pk = ?", [pk])

@@ -53,10 +53,23 @@ def registered(conn, name: str, columns: dict):
         conn.unregister(name)
 
 
+def take_ids(conn, sequence: str, n: int) -> np.ndarray:
+    """The next n values of one of the store's sequences (tables.SEQUENCES), taken."""
+    if n <= 0:
+        return np.zeros(0, dtype=np.int64)
+    rows = conn.execute(f"SELECT nextval('{sequence}') FROM range(?)", [int(n)]).fetchall()
+    return np.array([r[0] for r in rows], dtype=np.int64)
+
+
 class PeopleTable:
-    def __init__(self, conn, vectors: StoreVectors | None = None):
+    # Pieces are read whole before their vectors (not streamed): for a store whose vectors are read through the
+    # same connection (PostgreSQL, store/postgres.py), where another statement would end the stream.
+    STREAMS = True
+
+    def __init__(self, conn, vectors: StoreVectors | None = None, take=take_ids):
         self.conn = conn
         self.vectors = vectors  # the store's vector files (None: a store opened only to count, backup.py)
+        self.take = take  # take(conn, sequence, n): new ids
 
     # ---- people ----
     def pk(self, person_id: str) -> int | None:
@@ -155,12 +168,16 @@ class PeopleTable:
                 """UPDATE people SET name = b.name, aliases = b.aliases, text = b.text, tags = b.tags,
                           contact = b.contact, via = b.via, record_hash = b.record_hash, uid = b.uid, updated_at = ?
                    FROM _people_batch b WHERE people.id = b.id""", [now])
-            self.conn.execute(
-                """INSERT INTO people (pk, id, name, aliases, text, tags, contact, via, record_hash, created_at,
-                                      updated_at, uid)
-                   SELECT nextval('person_pk_seq'), b.id, b.name, b.aliases, b.text, b.tags, b.contact, b.via,
-                          b.record_hash, ?, ?, b.uid
-                   FROM _people_batch b WHERE b.id NOT IN (SELECT id FROM people)""", [now, now])
+            new = [r[0] for r in self.conn.execute(
+                "SELECT b.id FROM _people_batch b WHERE b.id NOT IN (SELECT id FROM people)").fetchall()]
+            with registered(self.conn, "_new_pks", {"id": pa.array(new, pa.string()),
+                                                    "pk": pa.array(self.take(self.conn, "person_pk_seq", len(new)),
+                                                                   pa.int32())}):
+                self.conn.execute(
+                    """INSERT INTO people (pk, id, name, aliases, text, tags, contact, via, record_hash, created_at,
+                                          updated_at, uid)
+                       SELECT n.pk, b.id, b.name, b.aliases, b.text, b.tags, b.contact, b.via, b.record_hash, ?, ?, b.uid
+                       FROM _people_batch b JOIN _new_pks n USING (id)""", [now, now])
             return dict(self.conn.execute("SELECT p.id, p.pk FROM people p JOIN _people_batch b USING (id)").fetchall())
 
     def delete(self, pk: int) -> list[int]:
@@ -210,10 +227,7 @@ class PeopleTable:
         return [StoredItem(*r) for r in rows]
 
     def new_item_ids(self, n: int) -> np.ndarray:
-        if n == 0:
-            return np.zeros(0, dtype=np.int64)
-        rows = self.conn.execute("SELECT nextval('item_id_seq') FROM range(?)", [n]).fetchall()
-        return np.array([r[0] for r in rows], dtype=np.int64)
+        return self.take(self.conn, "item_id_seq", n)
 
     def insert_items(self, item_ids, person_pks, kinds, positions, texts, hashes, model: str, vectors: np.ndarray):
         """New pieces: their vectors are written (and synced) to the vector file first, their rows then."""
@@ -328,7 +342,8 @@ class PeopleTable:
             sql += " ORDER BY item_id"
         dims = self.dims()  # before the stream: another statement on this connection would end it
         with _pk_table(self.conn, pks):
-            reader = self.conn.execute(sql).to_arrow_reader(chunk)
+            result = self.conn.execute(sql)
+            reader = result.to_arrow_reader(chunk) if self.STREAMS else result.to_arrow_table().to_batches(chunk)
             for batch in reader:
                 if batch.num_rows == 0:
                     continue

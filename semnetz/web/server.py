@@ -74,7 +74,7 @@ def serve(net, host: str = "127.0.0.1", port: int = 8080, token: str | None = No
         trimmer.poke()  # what warming up let go of
         port = sock.getsockname()[1]
         access = app.state.access
-        say(f"semnetz serves the network in {net.home}")
+        say(f"semnetz serves {net.location}")
         if access.loopback:
             say(f"Open {page_url(host, port, access.token)}")
         else:
