@@ -247,8 +247,13 @@ class Network:
         self.store.check_present()  # an index whose store is gone answers for people nobody can change or remove
         view = self.views.current()
         if view is not None and self.store.moved_since(view.generation):  # a write through another server
-            with self._writing("catch up with the network"):
-                pass
+            with self.store.following("catch up with the network") as tables:
+                if tables is not None:  # (else another thread of this process caught up meanwhile)
+                    stored = tables.get_meta("model")
+                    switched = bool(stored) and stored != view.model  # a reindex --model through another server
+                    if switched and not self._requested_model:
+                        self._requested_model = stored
+                    self._publish(tables, rebuild=switched)
             view = self.views.current()
         if view is None or view.model != self.model_name:
             with self._writing("build the search index") as tables:

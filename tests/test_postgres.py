@@ -172,6 +172,9 @@ def test_what_goes_wrong_with_a_store_is_one_line(run, tmp_path, postgres_url, s
     assert bad.exit_code == 2 and bad.output.startswith("Error: cannot connect to") and "Traceback" not in bad.output
     other = run("--store", "mysql://x", "list")
     assert other.exit_code == 2 and "not a store this semnetz knows" in other.output
+    missing = run("--store", postgres_url, "--network", "nowhere_yet", "list")
+    assert missing.exit_code == 2 and "the network 'nowhere_yet' in postgresql://" in missing.output
+    assert "does not exist yet" in missing.output
     name = run("--store", postgres_url, "--network", "Kita-Nord", "list")
     assert name.exit_code == 2 and "lower-case letters" in name.output
     assert run("--store", postgres_url, "--network", "newer", "import", small_network).exit_code == 0
@@ -231,3 +234,13 @@ def _wait(url, process, timeout=60):
             pass
         time.sleep(0.2)
     raise AssertionError("semnetz serve did not answer in time")
+
+
+def test_a_switch_of_model_through_one_server_reaches_the_others(tmp_path, postgres_url, monkeypatch):
+    monkeypatch.delenv("SEMNETZ_MODEL")
+    Network(home=tmp_path / "one", store=postgres_url, network="switch", model="fake").import_dicts(SMALL_NETWORK)
+    two = Network(home=tmp_path / "two", store=postgres_url, network="switch")
+    assert two.search("Elektriker").matches[0].id == "e1" and two.view().model == "fake"
+    Network(home=tmp_path / "one", store=postgres_url, network="switch", model="fake-other").reindex()
+    assert two.search("Elektriker").matches[0].id == "e1"
+    assert two.view().model == "fake-other" and two.model_name == "fake-other"

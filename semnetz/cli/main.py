@@ -186,6 +186,9 @@ def network_options(fn):
         if store:  # a network in a database: the home (if any) keeps only this machine's search index
             with Network(home=home, model=model, progress=True, ask=ask_key, store=store,
                          network=network_name) as net:
+                if " ".join(ctx.command_path.split()[1:]) not in CREATING and not net.store.exists():
+                    raise SemnetzError(f"{net.store} does not exist yet: bring people in with semnetz --store URL "
+                                       f"--network {net.store.network} import FILE")
                 return _run(fn, net, args, kwargs)
         path = resolve_home(home, create=False)
         if not path.exists():

@@ -244,6 +244,10 @@ class Store:
         here: every writer of a home publishes its own changes (a shared store's servers ask, postgres.py)."""
         return False
 
+    def following(self, what: str):
+        """A session to bring the search index up to writes it missed (only a shared store has any)."""
+        return self.write(what)
+
     def search_log(self, home: Path, directory: str, sealer: Plain):
         """Where searches log (audit.py): a spool the next writer takes in."""
         from .audit import SearchSpool

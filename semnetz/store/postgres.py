@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import queue
 import re
 import threading
 import time
@@ -48,6 +49,8 @@ from .tables import Journal, Tables, transaction
 
 DEFAULT_NETWORK = "semnetz"
 URL_SCHEMES = ("postgresql://", "postgres://")
+QUICK_CONNECTIONS = 4  # a process's connections for searches' one-statement jobs (postgres.py quick)
+PG_CONNECTIONS = 8  # … and the most that its DuckDB's sessions open at once
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _SEQUENCES = ("person_pk_seq", "item_id_seq", "audit_seq", "intro_seq")
 _TOUCHED = ("people", "items", "vectors", "needs", "intros", "edges", "audit_log")  # VACUUMed after a remove
@@ -131,19 +134,30 @@ def cache_home(home, url: str, network: str) -> Path:
     return resolve_home(cache_dir() / "networks" / f"{network}-{digest}")
 
 
-class AdvisoryLock(WriteLock):
-    """This machine's folder lock (the server's own search index) and, held with it, the network's advisory lock
-    in PostgreSQL: writers on every server queue there. Re-entrant within one process, like WriteLock."""
+class AdvisoryLock:
+    """The network's advisory lock in PostgreSQL, where writers on every server and machine queue, held with this
+    machine's folder lock (`folder`, db.py WriteLock: the server's own search index). Re-entrant within one
+    process, like WriteLock."""
 
     def __init__(self, path: Path, store: "PostgresStore"):
-        super().__init__(path)
+        self.folder = WriteLock(path)
         self.store = store
         self._pg = None
+        self._depth = 0
+
+    @property
+    def held(self) -> bool:
+        return self._depth > 0
+
+    @property
+    def outermost(self) -> bool:
+        return self._depth == 1
 
     def acquire(self, what: str, wait_s: float = LOCK_WAIT_S) -> None:
-        super().acquire(what, wait_s)
-        if self._depth > 1:
+        if self._depth:
+            self._depth += 1
             return
+        self.folder.acquire(what, wait_s)
         try:
             self._pg = self.store.connect(autocommit=True, application_name=f"semnetz: {what}"[:60])
             started, told = time.monotonic(), False
@@ -159,13 +173,15 @@ class AdvisoryLock(WriteLock):
                 time.sleep(0.05)
         except BaseException:
             self._close()
-            super().release()
+            self.folder.release()
             raise
+        self._depth = 1
 
     def release(self) -> None:
-        if self._depth == 1:
+        self._depth -= 1
+        if self._depth == 0:
             self._close()
-        super().release()
+            self.folder.release()
 
     def _close(self) -> None:
         if self._pg is not None:
@@ -174,7 +190,7 @@ class AdvisoryLock(WriteLock):
 
     def holder(self) -> str:
         if self._pg is None:
-            return super().holder()
+            return self.folder.holder()
         row = self._pg.execute(
             """SELECT a.application_name, a.client_addr::text FROM pg_locks l JOIN pg_stat_activity a USING (pid)
                WHERE l.locktype = 'advisory' AND l.granted AND l.objid = hashtext(%s)::oid""",
@@ -379,7 +395,11 @@ class PostgresStore(Store):
         self._conn = None
         self._writable = False
         self._threads = threading.RLock()
-        self._quick = threading.local()
+        self._quick: queue.LifoQueue = queue.LifoQueue()
+        self._made = 0
+        self._db = None
+        self._attaching = threading.Lock()
+        self._known = False  # the network is there, and its schema is one this semnetz knows (checked once)
 
     def __str__(self) -> str:
         return f"the network {self.network!r} in {shown(self.url)}"
@@ -395,34 +415,50 @@ class PostgresStore(Store):
 
     @contextmanager
     def quick(self):
-        """This thread's own autocommit connection, for one-statement jobs (a search's log, the generation)."""
-        pg = getattr(self._quick, "pg", None)
-        if pg is None or pg.closed:
-            pg = self._quick.pg = self.connect(autocommit=True, application_name="semnetz search")
-            pg.execute(f"SET search_path TO {self.schema}, public")
+        """An autocommit connection of this process's few (QUICK_CONNECTIONS, however many threads a server
+        runs), for one-statement jobs: a search's generation check and its log entry."""
         try:
+            pg = self._quick.get_nowait()
+        except queue.Empty:
+            with self._attaching:
+                made = self._made < QUICK_CONNECTIONS
+                self._made += made
+            pg = None if made else self._quick.get(timeout=LOCK_WAIT_S)
+        try:
+            if pg is None or pg.closed:
+                pg = self.connect(autocommit=True, application_name="semnetz search")
+                pg.execute(f"SET search_path TO {self.schema}, public")
+                pg.execute("SET synchronous_commit TO off")  # a search's log entry need not wait for the disk
             yield pg
         except _psycopg().Error as exc:
             pg.close()
             raise SemnetzError(f"PostgreSQL at {shown(self.url)}: {_first_line(exc)}") from None
+        finally:
+            self._quick.put(pg)  # (closed after an error: made again by the next user)
 
-    def _attach(self, read_only: bool):
+    def _attach(self):
+        """A session's connection: a cursor of this process's DuckDB, which has the network's schema attached once
+        (attaching takes ~150 ms; a cursor has its own transaction, and its own PostgreSQL connection)."""
         import duckdb
 
-        conn = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
-                                                  "autoload_known_extensions": False})
-        try:
-            conn.execute(f"LOAD '{_quoted(_postgres_extension())}'")
-            conn.execute("SET threads TO 1")
-            conn.execute("SET enable_progress_bar = false")
-            conn.execute("SET pg_use_binary_copy = false")  # vectors go in as text, which pgvector reads
-            mode = ", READ_ONLY" if read_only else ""
-            conn.execute(f"ATTACH '{_quoted(self.url)}' AS {self.catalog} (TYPE postgres, "
-                         f"SCHEMA '{self.network}'{mode})")
-            conn.execute(f"USE {self.catalog}.{self.schema}")
-        except duckdb.Error as exc:
-            conn.close()
-            raise SemnetzError(f"cannot open {self}: {_first_line(exc)}") from None
+        with self._attaching:
+            if self._db is None:
+                db = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False,
+                                                        "autoload_known_extensions": False})
+                try:
+                    db.execute(f"LOAD '{_quoted(_postgres_extension())}'")
+                    db.execute("SET threads TO 1")
+                    db.execute("SET enable_progress_bar = false")
+                    db.execute("SET pg_use_binary_copy = false")  # vectors go in as text, which pgvector reads
+                    db.execute(f"SET pg_connection_limit = {PG_CONNECTIONS}")
+                    db.execute(f"ATTACH '{_quoted(self.url)}' AS {self.catalog} (TYPE postgres, "
+                               f"SCHEMA '{self.network}')")
+                except duckdb.Error as exc:
+                    db.close()
+                    raise SemnetzError(f"cannot open {self}: {_first_line(exc)}") from None
+                self._db = db
+        conn = self._db.cursor()
+        conn.execute(f"USE {self.catalog}.{self.schema}")
         return conn
 
     def session(self):
@@ -461,7 +497,11 @@ class PostgresStore(Store):
 
     # ---- sessions ----
     def exists(self) -> bool:
-        return True  # made by the first write, as a home's store file is
+        """Does the database hold the network yet (made by the first write, as a home's store file is)?"""
+        if not self._known:
+            with self.quick() as pg:
+                return self.holds_network(pg)
+        return True
 
     def check_present(self) -> None:
         pass
@@ -482,8 +522,9 @@ class PostgresStore(Store):
             if self._conn is not None:
                 raise RuntimeError("a write session cannot start inside a read session")
             self._create()
-            self._conn, self._writable = self._attach(read_only=False), True
+            self._conn, self._writable = self._attach(), True
             try:
+                self._conn.execute("CALL pg_clear_cache()")  # tables another server's newer semnetz changed
                 self._check_version(self._conn)
                 yield self._tables(self._conn)
             finally:
@@ -491,18 +532,36 @@ class PostgresStore(Store):
                 conn.close()
 
     @contextmanager
+    def following(self, what: str):
+        """This machine's folder lock and a read session, to bring its search index up to what the network's
+        writers committed (Network.view); None instead of the tables when another thread already did."""
+        with self._one_thread():
+            self.lock.folder.acquire(what)
+            try:
+                if not self.moved_since(self.seen()):
+                    yield None
+                    return
+                with self._read() as tables:
+                    yield tables
+            finally:
+                self.lock.folder.release()
+
+    @contextmanager
     def _read(self):
         if self._conn is not None:
             yield self._tables(self._conn)
             return
-        with self.quick() as pg:
-            present = self.holds_network(pg)
-        if not present:
-            with self.write("create the network"):
-                pass
-        conn = self._attach(read_only=True)
+        if not self._known:
+            with self.quick() as pg:
+                present = self.holds_network(pg)
+            if not present:
+                with self.write("create the network"):
+                    pass
+        conn = self._attach()
         try:
-            self._check_version(conn)
+            if not self._known:
+                self._check_version(conn)
+                self._known = True
             self._conn = conn
             yield self._tables(conn)
         finally:
