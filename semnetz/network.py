@@ -30,7 +30,7 @@ from . import encoders, encryption
 from .config import MODEL_ENVVAR, SPOOL_DIRNAME, VIEW_DIRNAME, resolve_home
 from .errors import InputError, SemnetzError, UnknownPersonError
 from .index.publish import stage, tidy
-from .index.vectors import DEFAULT_INDEX_TYPE
+from .index.vectors import DATABASE, DEFAULT_INDEX_TYPE
 from .index.checksum import DamagedIndex
 from .index.view import View, ViewCache, read_manifest
 from .index.view import check as check_view
@@ -72,7 +72,7 @@ class Network:
         self.home = self.store.home
         self.keys = encryption.unlock(self.home, key, ask)
         self.store.use_keys(self.keys)
-        self.views = ViewCache(self.home / VIEW_DIRNAME, self.keys.sealer)
+        self.views = ViewCache(self.home / VIEW_DIRNAME, self.keys.sealer, self.store.vector_search())
         self.spool = self.store.search_log(self.home, SPOOL_DIRNAME, self.keys.sealer)
         self.progress = progress
         self._requested_model = model or os.environ.get(MODEL_ENVVAR) or None
@@ -161,7 +161,10 @@ class Network:
 
     @property
     def index_type(self) -> str:
-        """The requested index type: "auto" (by size, the default) or a faiss factory string."""
+        """The requested index type: "auto" (by size, the default) or a faiss factory string; "database" for a
+        store that searches its vectors itself."""
+        if self.store.vector_search() is not None:
+            return DATABASE
         if self._index_type:
             return self._index_type
         manifest = read_manifest(self.home / VIEW_DIRNAME)

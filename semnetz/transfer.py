@@ -19,6 +19,9 @@ from .store import postgres
 from .store.tables import NETWORK_TABLES
 
 
+VECTOR_CHUNK = 50_000  # vectors moved at a time
+
+
 def _database(url: str, network: str | None):
     """The network `network` in the database at `url`, opened with a folder of its own for its lock."""
     folder = tempfile.TemporaryDirectory(prefix="semnetz-copy-")
@@ -29,30 +32,30 @@ def _database(url: str, network: str | None):
 
 def copy_to(net, url: str, network: str | None = None) -> dict:
     """Copy the network of `net` (a Network) into the database at `url`, as the schema `network`; refused if the
-    database already holds a network of that name. Returns the counts copied."""
+    database already holds a network of that name. Returns the counts copied. One transaction in the database
+    (all or nothing); the home's writers wait meanwhile, so what is copied is one consistent state."""
     name = postgres.network_name(network)
-    with net.store.locked("copy"), net._writing("copy") as tables:  # one consistent state; writers wait meanwhile
-        models = tables.people.models_in_use()
-        if len(models) > 1:
-            raise SemnetzError("this network is half-way through a switch of model: finish it first "
-                               "(semnetz reindex), then copy")
-        data = {table: tables.dump(table) for table in NETWORK_TABLES if table != "migrations"}
-        model = next(iter(models), None)
-        ids = tables.people.ids_by_model().get(model, np.zeros(0, dtype=np.int64)) if model else []
-        vectors = tables.people.vectors_of(list(ids)) if len(ids) else None
-        next_values = tables.next_values()
-        counts = tables.summary()
     target = _database(url, name)
     with target.quick() as pg:
         if target.holds_network(pg):
             raise SemnetzError(f"the database already holds a network named {name!r}: copy into another "
                                "(--network NAME), or drop that schema first; nothing was changed")
-    with target.write("copy") as into, into.transaction():
-        for table, rows in data.items():
-            into.load(table, rows)
-        if vectors is not None:
-            into.people.vectors.write(model, ids, vectors)
-        into.continue_sequences(next_values)
+    with net.store.locked("copy"), net._writing("copy") as tables:
+        models = tables.people.models_in_use()
+        if len(models) > 1:
+            raise SemnetzError("this network is half-way through a switch of model: finish it first "
+                               "(semnetz reindex), then copy")
+        model = next(iter(models), None)
+        ids = tables.people.ids_by_model().get(model, np.zeros(0, dtype=np.int64)) if model else []
+        with target.write("copy") as into, into.transaction():
+            for table in NETWORK_TABLES:
+                if table != "migrations":  # the database's schema has its own, all of them
+                    into.load(table, tables.dump(table))
+            for start in range(0, len(ids), VECTOR_CHUNK):  # a million pieces are gigabytes as text: in chunks
+                chunk = list(ids[start:start + VECTOR_CHUNK])
+                into.people.vectors.write(model, chunk, tables.people.vectors_of(chunk))
+            into.continue_sequences(tables.next_values())
+        counts = tables.summary()
     return {**counts, "network": name}
 
 

@@ -31,7 +31,7 @@ from .names import NameMatcher
 from .services import BRIDGE_CANDIDATES, ROLE_AT_HEAD_SIM
 from .strings import StringColumn
 from ..vector_file import VectorFile
-from .vectors import EXACT_INDEX_TYPE, VectorIndex, exact_top, resolve_index_type
+from .vectors import DATABASE, EXACT_INDEX_TYPE, VectorIndex, exact_top, resolve_index_type
 from .vocabulary import WordList, vocabulary_arrays
 
 SEGMENT_FORMAT = 5
@@ -133,7 +133,8 @@ class Segment:
             segment.arrays.open_all()
         except ValueError as e:  # not a .npy file any more
             raise DamagedIndex(f"{path.name}: {e}") from None
-        if meta["kind"] == "base" and segment.vector_index() is None and int(meta["pieces"]):
+        if meta["kind"] == "base" and meta.get("index_type") != DATABASE and segment.vector_index() is None \
+                and int(meta["pieces"]):
             raise DamagedIndex(f"{path.name}/vectors.faiss cannot be read")
         return segment
 
@@ -196,6 +197,8 @@ class Segment:
     def index(self) -> VectorIndex | None:
         """This segment's vectors, searchable: the base's FAISS file, or for a delta an exact index made from
         its (few) vectors when first asked for."""
+        if self.meta.get("index_type") == DATABASE:
+            return None  # the store searches the vectors (View.search_vectors)
         if self.kind == "base":
             return self.vector_index()
 
@@ -275,7 +278,9 @@ class Segment:
         }
         removed_items = np.asarray(a["item_id"][~keep_pieces])
         made = {"names": names, "postings": postings}
-        if self.kind == "delta":
+        if self.meta.get("index_type") == DATABASE:
+            pass  # no vectors here: the store's (removed with the person by the store)
+        elif self.kind == "delta":
             arrays["vectors"] = a["vectors"][keep_pieces]
         else:
             loaded = VectorIndex.load(self.path / "vectors.faiss", sealer=self.sealer)  # in memory: removing rewrites
@@ -416,7 +421,7 @@ def build_segment(tables, directory: Path, name: str, *, kind: str, people: np.n
                           bridge.role_vectors if bridge is not None else None, sealer)
     arrays.update({"item_id": pieces.item_id, "item_owner": pieces.owner, "item_kind": pieces.kind,
                    **pieces.texts.arrays("text"), **_by_owner(pieces.owner)})
-    if kind == "delta":
+    if kind == "delta" and pieces.vectors is not None:
         arrays["vectors"] = pieces.vectors
     # the words they use, for forgiving a query's spelling
     arrays.update(vocabulary_arrays(_texts_by_person(pk, own_words, pieces.owner, pieces.texts)))
@@ -500,8 +505,8 @@ def _read_pieces(tables, pks: np.ndarray | None, kind: str, staging: Path, dim: 
     people = tables.people
     pk_list = None if pks is None else pks.tolist()
     index = vector_file = None
-    chosen = EXACT_INDEX_TYPE
-    if kind == "base":
+    chosen = DATABASE if index_type == DATABASE else EXACT_INDEX_TYPE
+    if kind == "base" and chosen != DATABASE:
         n = people.count_items(PIECE_KINDS)
         chosen = resolve_index_type(index_type, n, dim)
         index = VectorIndex(dim, chosen)
@@ -530,7 +535,7 @@ def _read_pieces(tables, pks: np.ndarray | None, kind: str, staging: Path, dim: 
             index.add(chunk_ids, vectors)
             if vector_file is not None:
                 vector_file.write(chunk_ids, vectors)
-        else:
+        elif chosen != DATABASE:
             deltas.append(vectors.astype(np.float16))
         if top is not None:
             top.add(chunk_ids, vectors)  # the store's own vectors, for a base as for a delta
@@ -541,7 +546,8 @@ def _read_pieces(tables, pks: np.ndarray | None, kind: str, staging: Path, dim: 
         index.save(staging / "vectors.faiss", {}, sealer)
     return _Pieces(item_id, np.concatenate(owners) if owners else np.zeros(0, np.int64),
                    np.concatenate(kinds) if kinds else np.zeros(0, np.int8), StringColumn.of(texts),
-                   (np.concatenate(deltas) if deltas else np.zeros((0, dim), np.float16)) if index is None else None,
+                   (np.concatenate(deltas) if deltas else np.zeros((0, dim), np.float16))
+                   if index is None and chosen != DATABASE else None,
                    index, vector_file, chosen, (top.scores, top.ids) if top is not None else None)
 
 

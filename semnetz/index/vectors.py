@@ -28,6 +28,9 @@ EXACT_INDEX_TYPE = "SQfp16"
 # is built (first import, reindex), so a growing network switches at its next reindex.
 AUTO = "auto"
 DEFAULT_INDEX_TYPE = AUTO
+# The vectors stay in the store's database, which searches them itself (a network in PostgreSQL: pgvector's HNSW,
+# store/postgres.py): a segment then holds no vectors and no FAISS index, and the view asks the store.
+DATABASE = "database"
 IVF_MIN_VECTORS = 200_000
 # From here the codes are product-quantised (64 bytes a vector instead of 1 KB in fp16), so a network of a
 # million people (~4M pieces) fits in memory; candidates are rescored from the full vectors on disk.
@@ -60,7 +63,7 @@ def exact_top(queries: np.ndarray, vectors: np.ndarray, k: int) -> tuple[np.ndar
 
 
 def resolve_index_type(index_type: str, n_vectors: int, dim: int = 512) -> str:
-    """The concrete faiss type for a requested one ("auto" picks by size)."""
+    """The concrete faiss type for a requested one ("auto" picks by size; "database": none, see DATABASE)."""
     if index_type != AUTO:
         return index_type
     if n_vectors < IVF_MIN_VECTORS:
@@ -80,6 +83,8 @@ def outgrown(current_type: str, ideal_type: str) -> bool:
     IVF index whose lists are four times too few (each list would be scanned in full, growing with it)."""
     if current_type == ideal_type:
         return False
+    if DATABASE in (current_type, ideal_type):
+        return True
     now, ideal = _nlist(current_type), _nlist(ideal_type)
     if (now is None) != (ideal is None):
         return current_type == EXACT_INDEX_TYPE or ideal_type == EXACT_INDEX_TYPE

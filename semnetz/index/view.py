@@ -26,7 +26,7 @@ from .segment import PIECE_KINDS, Segment
 from .services import BRIDGE_CANDIDATES
 from .checksum import DamagedIndex, sampling, verify
 from .filters import ItemFilter
-from .vectors import EXACT_INDEX_TYPE
+from .vectors import DATABASE, EXACT_INDEX_TYPE
 from .vocabulary import WordList, background_words
 
 MANIFEST = "manifest.json"
@@ -76,9 +76,12 @@ def check(directory: Path) -> tuple[int, int, str | None]:
 class ViewCache:
     """The current view of a home, each new one made from the one before."""
 
-    def __init__(self, directory: Path, sealer: Plain = PLAIN):
+    def __init__(self, directory: Path, sealer: Plain = PLAIN, vectors=None):
+        """vectors: the store's own vector search, for views built with the "database" index type (a network
+        in PostgreSQL: store/postgres.py PgVectorSearch); None for a home, whose segments hold the vectors."""
         self.directory = directory
         self.sealer = sealer  # an encrypted home's (sealing.py)
+        self.vectors = vectors
         self._segments: dict[str, Segment] = {}
         self._view: View | None = None
         self._retired: View | None = None
@@ -119,7 +122,7 @@ class ViewCache:
             # the view before is let go at the next change, not now: freeing a replaced base (its memory maps,
             # its index) would otherwise fall on this search
             self._retired = self._view
-            self._view, self._stamp = View(manifest, segments, previous=self._view), stamp
+            self._view, self._stamp = View(manifest, segments, previous=self._view, vectors=self.vectors), stamp
             for listener in self._listeners:
                 listener()
             return self._view
@@ -153,8 +156,11 @@ class ViewCache:
 
 
 class View:
-    def __init__(self, manifest: dict, segments: list[Segment], previous: "View | None" = None):
+    def __init__(self, manifest: dict, segments: list[Segment], previous: "View | None" = None, vectors=None):
         self.manifest = manifest
+        # the store searches the vectors and hands them out (index type "database"); else the segments do
+        self.remote = vectors if segments and all(s.meta.get("index_type") == DATABASE for s in segments) \
+            else None
         self.generation = int(manifest["generation"])
         self.model = manifest["model"]
         self.dim = int(manifest["dim"])
@@ -337,11 +343,15 @@ class View:
 
     @property
     def lossy(self) -> bool:
+        if self.remote is not None:
+            return False
         index = self._base.vector_index() if self._base else None
         return bool(index is not None and index.lossy)
 
     @property
     def index_type(self) -> str:
+        if self.remote is not None:
+            return self.remote.index_type
         index = self._base.vector_index() if self._base else None
         return index.index_type if index is not None else EXACT_INDEX_TYPE
 
@@ -366,6 +376,8 @@ class View:
         """(scores, item ids), best first, over every current piece (or the allowed ones): each segment's index
         is searched with the filter, and the results merged."""
         allowed = allowed if allowed is not None else self.live_items()
+        if self.remote is not None:
+            return self.remote.search(np.atleast_2d(queries), k, allowed, self.model, self.dim)
         parts = []
         for seg in self.segments:
             index = seg.index()
@@ -396,6 +408,8 @@ class View:
     def vectors_of(self, item_ids: np.ndarray) -> np.ndarray:
         """Full vectors of these current pieces, for rescoring."""
         item_ids = np.asarray(item_ids, dtype=np.int64)
+        if self.remote is not None:
+            return self.remote.vectors_of(item_ids, self.model, self.dim)
         where, rows = self._rows(item_ids)
         out = np.zeros((len(item_ids), self.dim), dtype=np.float32)
         for s in np.unique(where[where >= 0]).tolist():

@@ -244,6 +244,11 @@ class Store:
         here: every writer of a home publishes its own changes (a shared store's servers ask, postgres.py)."""
         return False
 
+    def vector_search(self):
+        """The store's own vector search, if it has one (a database that searches its vectors, postgres.py);
+        None: the search index holds the vectors (FAISS)."""
+        return None
+
     def following(self, what: str):
         """A session to bring the search index up to writes it missed (only a shared store has any)."""
         return self.write(what)

@@ -34,6 +34,7 @@ import queue
 import re
 import threading
 import time
+import weakref
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -49,7 +50,11 @@ from .tables import Journal, Tables, transaction
 
 DEFAULT_NETWORK = "semnetz"
 URL_SCHEMES = ("postgresql://", "postgres://")
-QUICK_CONNECTIONS = 4  # a process's connections for searches' one-statement jobs (postgres.py quick)
+QUICK_CONNECTIONS = 4  # a process's connections for searches (postgres.py quick)
+HNSW_EF_SEARCH = 100  # pgvector's search breadth (at least twice the pieces asked for) …
+HNSW_EF_MAX = 1000  # … and its most (pgvector's limit)
+HNSW_BUILD_MEMORY = "512MB"  # maintenance_work_mem while an HNSW index is built (the graph fits: a fast build)
+EXACT_BELOW = 20_000  # a search restricted to at most this many pieces is exact over them
 PG_CONNECTIONS = 8  # … and the most that its DuckDB's sessions open at once
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 _SEQUENCES = ("person_pk_seq", "item_id_seq", "audit_seq", "intro_seq")
@@ -198,14 +203,43 @@ class AdvisoryLock:
         return f"{row[0]} from {row[1] or 'this machine'}" if row else "another server"
 
 
+def index_name(model: str) -> str:
+    """The HNSW index of one model's vectors (a partial index: only its rows, cast to its dimension)."""
+    return "vectors_hnsw_" + hashlib.sha256(model.encode()).hexdigest()[:16]
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _nearest_sql(model: str, dim: int, filtered: bool) -> str:
+    """The k nearest pieces of a model by inner product, through its HNSW index (the expression and predicate
+    must be the index's, literally); `filtered`: only the item ids given (exact, without the index)."""
+    vector = f"(vector::halfvec({int(dim)}))"
+    where = f"model = {_literal(model)}" + (" AND item_id = ANY(%(ids)s)" if filtered else "")
+    return (f"SELECT item_id, -({vector} <#> %(q)s) FROM vectors WHERE {where} "
+            f"ORDER BY {vector} <#> %(q)s LIMIT %(k)s")
+
+
 class PgVectors:
     """The pieces' vectors in the network's ``vectors`` table, read and written in the session's transaction
-    (the interface of store/vectors.py StoreVectors)."""
+    (the interface of store/vectors.py StoreVectors). Each model's rows have an HNSW index (made when the
+    first write of that model commits, so a bulk import builds it once, faster than row by row)."""
 
     folder = None
 
     def __init__(self, store: "PostgresStore"):
         self.store = store
+        self.written: set[tuple[str, int]] = set()  # (model, dim) written in this session
+
+    def ensure_indexes(self) -> None:
+        """Before a commit: an HNSW index for every model this session wrote (if it has none yet)."""
+        for model, dim in sorted(self.written):
+            sql = (f"SET LOCAL maintenance_work_mem = '{HNSW_BUILD_MEMORY}'; "
+                   f"CREATE INDEX IF NOT EXISTS {index_name(model)} ON {self.store.schema}.vectors USING hnsw "
+                   f"((vector::halfvec({int(dim)})) halfvec_ip_ops) WHERE model = {_literal(model)}")
+            self.conn.execute("CALL postgres_execute(?, ?)", [self.store.catalog, sql])
+        self.written.clear()
 
     @property
     def conn(self):
@@ -224,6 +258,8 @@ class PgVectors:
             # DuckDB writes the list as text, "[0.1, 0.2, …]", which pgvector reads as a halfvec
             self.conn.execute("INSERT INTO vectors SELECT item_id, ?, vector::FLOAT[]::VARCHAR FROM _vectors",
                               [model])
+        if len(rows):
+            self.written.add((model, int(rows.shape[1])))
 
     def read(self, model: str, dim: int, ids) -> np.ndarray:
         ids = np.asarray(ids, dtype=np.int64)
@@ -273,15 +309,77 @@ class PgVectors:
         return {"vector_rows": int(sum(len(v) for v in named.values())), "erased": int(erased)}
 
     def drop_models(self, keep: set[str]) -> None:
-        """Rows of models no piece uses any more (after a reindex to another model)."""
+        """Rows (and HNSW indexes) of models no piece uses any more (after a reindex to another model)."""
+        gone = [r[0] for r in self.conn.execute("SELECT DISTINCT model FROM vectors").fetchall() if r[0] not in keep]
         with transaction(self.conn):
-            if keep:
-                self.conn.execute("DELETE FROM vectors WHERE model NOT IN (SELECT DISTINCT model FROM items)")
-            else:
-                self.conn.execute("DELETE FROM vectors")
+            for model in gone:
+                self.conn.execute("DELETE FROM vectors WHERE model = ?", [model])
+                self.conn.execute("CALL postgres_execute(?, ?)", [
+                    self.store.catalog, f"DROP INDEX IF EXISTS {self.store.schema}.{index_name(model)}"])
 
     def files(self) -> list[Path]:
         return []
+
+
+class PgVectorSearch:
+    """Nearest pieces and their vectors, asked of the database (pgvector): what a home's search index does with
+    FAISS, for a view whose segments hold no vectors (index/view.py, index type "database"). A search's scope
+    (the people it may return) is a mask by item id: a narrow one is searched exactly over its ids; a wide one
+    through the HNSW index, asking for more until enough of the nearest are allowed."""
+
+    index_type = "HNSW (pgvector)"
+
+    def __init__(self, store: "PostgresStore"):
+        self.store = store
+
+    def search(self, queries: np.ndarray, k: int, allowed, model: str, dim: int) -> tuple[np.ndarray, np.ndarray]:
+        from pgvector import HalfVector
+
+        n = len(queries)
+        scores = np.full((n, k), -np.inf, dtype=np.float32)
+        ids = np.full((n, k), -1, dtype=np.int64)
+        mask = allowed.mask if allowed is not None else None
+        narrow = mask is not None and allowed.count <= EXACT_BELOW
+        with self.store.with_vectors() as pg:
+            with pg.transaction():
+                pg.execute(f"SET LOCAL hnsw.ef_search = {int(min(HNSW_EF_MAX, max(HNSW_EF_SEARCH, 2 * k)))}")
+                pg.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
+                for q, vector in enumerate(np.asarray(queries, dtype=np.float32)):
+                    if not vector.any():
+                        continue
+                    params = {"q": HalfVector(vector), "k": k}
+                    if narrow:
+                        params["ids"] = np.flatnonzero(mask).tolist()
+                    want = k if mask is None or narrow else k * 4
+                    while True:
+                        params["k"] = want
+                        rows = pg.execute(_nearest_sql(model, dim, narrow), params).fetchall()
+                        if mask is not None and not narrow:
+                            kept = [r for r in rows if r[0] < len(mask) and mask[r[0]]]
+                        else:
+                            kept = rows
+                        if len(kept) >= k or len(rows) < want or want >= allowed.count * 8:
+                            break
+                        want *= 4
+                    kept = kept[:k]
+                    if kept:
+                        ids[q, :len(kept)] = [r[0] for r in kept]
+                        scores[q, :len(kept)] = [r[1] for r in kept]
+        return scores, ids
+
+    def vectors_of(self, item_ids: np.ndarray, model: str, dim: int) -> np.ndarray:
+        out = np.zeros((len(item_ids), dim), dtype=np.float32)
+        if not len(item_ids):
+            return out
+        with self.store.with_vectors() as pg:
+            rows = pg.execute("SELECT item_id, vector FROM vectors WHERE item_id = ANY(%s)",
+                              [np.asarray(item_ids).tolist()]).fetchall()
+        found = {item_id: vector.to_numpy() for item_id, vector in rows}
+        for row, item_id in enumerate(np.asarray(item_ids).tolist()):
+            vector = found.get(item_id)
+            if vector is not None:  # (a piece removed since the view was made: zeros, never a match)
+                out[row] = vector
+        return out
 
 
 class SharedJournal(Journal):
@@ -318,8 +416,11 @@ class PgTables(Tables):
         super().__init__(conn, store.vectors, take=store.take, journal=SharedJournal(conn, store.seen))
         self.people.STREAMS = False  # its vectors are read through this connection (people.py)
 
+    @contextmanager
     def transaction(self):
-        return transaction(self.conn)
+        with transaction(self.conn):
+            yield self.conn
+            self.people.vectors.ensure_indexes()
 
     def bump_generation(self) -> int:
         value = super().bump_generation()
@@ -396,6 +497,7 @@ class PostgresStore(Store):
         self._writable = False
         self._threads = threading.RLock()
         self._quick: queue.LifoQueue = queue.LifoQueue()
+        self._typed: weakref.WeakSet = weakref.WeakSet()  # connections that know pgvector's types
         self._made = 0
         self._db = None
         self._attaching = threading.Lock()
@@ -412,6 +514,17 @@ class PostgresStore(Store):
                                    application_name=application_name)
         except psycopg.Error as exc:
             raise SemnetzError(f"cannot connect to {shown(self.url)}: {_first_line(exc)}") from None
+
+    @contextmanager
+    def with_vectors(self):
+        """quick(), with pgvector's types known to the connection (halfvecs in and out, binary)."""
+        with self.quick() as pg:
+            if pg not in self._typed:
+                from pgvector.psycopg import register_vector
+
+                register_vector(pg)
+                self._typed.add(pg)
+            yield pg
 
     @contextmanager
     def quick(self):
@@ -588,6 +701,9 @@ class PostgresStore(Store):
             raise SemnetzError(f"{self.home} is an encrypted home: a network in PostgreSQL keeps its search index "
                                "in a plain folder of its own (--home); encrypt the database's disk and connections "
                                "with PostgreSQL's means (README); nothing was changed")
+
+    def vector_search(self) -> PgVectorSearch:
+        return PgVectorSearch(self)
 
     def search_log(self, home: Path, directory: str, sealer) -> PgSearchLog:
         return PgSearchLog(self)
