@@ -135,8 +135,7 @@ def recall_at_10(net: Network, queries: list[str]) -> float:
     with net.store.read() as tables:
         ids = tables.people.ids_by_model()[view.model]
         stored = tables.people.vectors.read(view.model, view.dim, ids)
-    live = view.live_items
-    approx_scores, approx_ids = view.search_vectors(vectors, 10, live)
+    _, approx_ids = view.search_vectors(vectors, 10)
     exact = np.argsort(-(vectors @ stored.T), axis=1)[:, :10]
     hits = [len(set(ids[exact[i]].tolist()) & set(approx_ids[i].tolist())) / 10 for i in range(len(queries))]
     return round(float(np.mean(hits)), 4)
@@ -158,10 +157,12 @@ def scale(url: str, work: Path, people: int, import_people: int, runs: int, quer
             started = time.perf_counter()
             net.import_dicts(generated[:import_people])
             rates[label].append(import_people / (time.perf_counter() - started))
+    say = lambda part: print(json.dumps(part), file=sys.stderr, flush=True)  # noqa: E731 - progress as it comes
     out["import"] = {"people": import_people, "runs": runs,
                      "home_people_per_s": round(statistics.median(rates["home"]), 1),
                      "postgresql_people_per_s": round(statistics.median(rates["postgresql"]), 1),
                      "ratio": round(statistics.median(rates["postgresql"]) / statistics.median(rates["home"]), 3)}
+    say(out["import"])
     # the whole network: a home, copied into the database
     if home is None:
         home = work / "home-scale"
@@ -176,10 +177,12 @@ def scale(url: str, work: Path, people: int, import_people: int, runs: int, quer
     started = time.perf_counter()
     remote.view()
     out["server_index_built_s"] = round(time.perf_counter() - started, 1)
+    say({k: out[k] for k in ("copy_to_s", "server_index_built_s")})
     asked = realistic_queries(queries)
     out["search"] = {"queries": len(asked), "home": timed_searches(local, asked),
                      "postgresql": timed_searches(remote, asked)}
     out["search"]["p50_ratio"] = round(out["search"]["postgresql"]["p50_ms"] / out["search"]["home"]["p50_ms"], 3)
+    say(out["search"])
     out["recall@10"] = recall_at_10(remote, asked[:200])
     return out
 

@@ -415,6 +415,9 @@ class Network:
         semnetz.backup.restore(path, home)."""
         from . import backup
 
+        if self.store.shared:
+            raise SemnetzError(f"{self.store} is backed up by PostgreSQL's own means (pg_dump, or the database's "
+                               "backups), or moved into a home with semnetz copy --from; nothing was written")
         return backup.snapshot(self, path)
 
     def edit(self, person_id: str, changes: dict | PersonEdit) -> PersonRecord:

@@ -1,5 +1,6 @@
-"""The seams between the engines and the rest (issue 16): only the store (semnetz/store/) names DuckDB, and only
-the vector index (semnetz/index/vectors.py) names FAISS; everything above them (the network, the ranking, the
+"""The seams between the engines and the rest (issue 16): only the store (semnetz/store/) names DuckDB, only its
+PostgreSQL backend (store/postgres.py) names PostgreSQL, and only the vector index (semnetz/index/vectors.py)
+names FAISS; everything above them (the network, the ranking, the
 search view, the front doors) goes through their interfaces, so another store or vector engine goes in one place."""
 
 import ast
@@ -9,7 +10,8 @@ import semnetz
 
 PACKAGE = Path(semnetz.__file__).parent
 ENGINES = {"duckdb": "store/", "duckdb_extension_fts": "store/", "duckdb_extension_httpfs": "store/",
-           "faiss": "index/vectors.py"}
+           "duckdb_extension_postgres_scanner": "store/postgres.py", "psycopg": "store/postgres.py",
+           "pgvector": "store/postgres.py", "faiss": "index/vectors.py"}
 
 
 def imported(path: Path) -> set[str]:

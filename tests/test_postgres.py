@@ -90,7 +90,10 @@ QUERIES = ["brauche Handwerker", "need a plumber", "Kinderarzt dringend", "Babys
            "jemand der Englisch spricht", "Frau Hoffmann"]
 
 
-def test_a_network_in_postgresql_answers_as_a_home_does(run, real_model, tmp_path, postgres_url):
+def test_a_network_in_postgresql_answers_as_a_home_does(run, real_model, tmp_path, postgres_url, monkeypatch):
+    from semnetz.store import postgres
+
+    monkeypatch.setattr(postgres, "HNSW_FROM", 100)  # the demo's ~600 vectors get their HNSW index
     store = ("--store", postgres_url, "--network", "demo_store", "--home", tmp_path / "index")
     home = ("--home", tmp_path / "home")
     for where in (store, home):
@@ -104,6 +107,12 @@ def test_a_network_in_postgresql_answers_as_a_home_does(run, real_model, tmp_pat
     assert all(by_store)
     for where, out in ((store, "s.jsonl"), (home, "h.jsonl")):
         assert run(*where, "export", tmp_path / out).exit_code == 0
+    import psycopg
+
+    with psycopg.connect(postgres_url) as conn:  # the searches above went through pgvector's HNSW index
+        assert conn.execute("SELECT count(*) FROM pg_indexes WHERE schemaname = 'demo_store' AND indexdef LIKE "
+                            "'%hnsw%halfvec_ip_ops%'").fetchone()[0] == 1
+
     def without_times(path):  # the two were imported seconds apart: when each need was recorded differs
         return re.sub(r'"created": "[^"]*"', "", path.read_text(encoding="utf-8"))
 
@@ -178,6 +187,10 @@ def test_what_goes_wrong_with_a_store_is_one_line(run, tmp_path, postgres_url, s
     name = run("--store", postgres_url, "--network", "Kita-Nord", "list")
     assert name.exit_code == 2 and "lower-case letters" in name.output
     assert run("--store", postgres_url, "--network", "newer", "import", small_network).exit_code == 0
+    backup = run("--store", postgres_url, "--network", "newer", "backup", tmp_path / "b.zip")
+    assert backup.exit_code == 2 and "pg_dump" in backup.output and not (tmp_path / "b.zip").exists()
+    init = run("--store", postgres_url, "init")
+    assert init.exit_code == 2 and "first import" in init.output
     import psycopg
 
     with psycopg.connect(postgres_url) as conn:

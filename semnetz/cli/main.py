@@ -632,6 +632,9 @@ def init(ctx, encrypt, use_keyring, home):
     from ..network import Network
 
     given = ctx.find_root().obj or {}
+    if given.get("store") or os.environ.get(STORE_ENVVAR):
+        raise SemnetzError("init makes a home; a network in a database is made by its first import (semnetz "
+                           "--store URL import FILE), and is encrypted by the database's own means (README)")
     if ctx.get_parameter_source("home") is not click.core.ParameterSource.COMMANDLINE and given.get("home"):
         home = given["home"]
     path = resolve_home(home, create=False)

@@ -13,11 +13,13 @@ How it is built:
   ``halfvec`` rows (fp16, as the local vector files keep them), the journal keeps each change's generation.
 - **Writers queue in the database**: a write session holds a PostgreSQL advisory lock (any server, any machine),
   and this machine's folder lock for its own search index. Searches take no lock.
-- **Each server keeps its search index** (index/view.py) in a folder of its own (``--home``, else the user cache
-  directory), derived from the database and caught up before a search whenever the database's generation moved
-  (every committed write bumps it and journals whom it touched, with that generation): a person added through
-  one server is found through every other at its next search. Nothing is kept there that the database does not
-  hold; deleting the folder only costs a rebuild.
+- **Nearest-neighbour search runs in the database** (PgVectorSearch: pgvector's HNSW index per model, or exact
+  over a narrow scope's pieces). Each server keeps the rest of the search index (index/view.py with the
+  "database" index type: words, names, roles, links; no vectors) in a folder of its own (``--home``, else the
+  user cache directory), derived from the database and caught up before a search whenever the database's
+  generation moved (every committed write bumps it and journals whom it touched, with that generation): a
+  person added through one server is found through every other at its next search. Nothing is kept there that
+  the database does not hold; deleting the folder only costs a rebuild.
 - **Searches log straight into the audit log** (no spool file), so a remove through any server redacts them.
 - **remove** deletes the person's rows everywhere, audit log included, then VACUUMs the touched tables (README
   "A community on PostgreSQL" says what PostgreSQL may still hold after that).
@@ -51,9 +53,11 @@ from .tables import Journal, Tables, transaction
 DEFAULT_NETWORK = "semnetz"
 URL_SCHEMES = ("postgresql://", "postgres://")
 QUICK_CONNECTIONS = 4  # a process's connections for searches (postgres.py quick)
-HNSW_EF_SEARCH = 100  # pgvector's search breadth (at least twice the pieces asked for) …
-HNSW_EF_MAX = 1000  # … and its most (pgvector's limit)
+HNSW_EF_SEARCH = 100  # pgvector's search breadth (an iterative scan goes on beyond it when asked for more)
 HNSW_BUILD_MEMORY = "512MB"  # maintenance_work_mem while an HNSW index is built (the graph fits: a fast build)
+HNSW_FROM = 20_000  # a model's vectors get an HNSW index from this many (fewer are scanned exactly, as fast)
+RECENT_MOST = 200_000  # vectors a write session keeps to read back (its new segment) without asking again
+NEAREST_FETCHED = 200  # pieces a search asks the HNSW index for, at least (the best k of them are kept)
 EXACT_BELOW = 20_000  # a search restricted to at most this many pieces is exact over them
 PG_CONNECTIONS = 8  # … and the most that its DuckDB's sessions open at once
 _NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
@@ -216,9 +220,29 @@ def _nearest_sql(model: str, dim: int, filtered: bool) -> str:
     """The k nearest pieces of a model by inner product, through its HNSW index (the expression and predicate
     must be the index's, literally); `filtered`: only the item ids given (exact, without the index)."""
     vector = f"(vector::halfvec({int(dim)}))"
+    query = f"%(q)s::halfvec({int(dim)})"
     where = f"model = {_literal(model)}" + (" AND item_id = ANY(%(ids)s)" if filtered else "")
-    return (f"SELECT item_id, -({vector} <#> %(q)s) FROM vectors WHERE {where} "
-            f"ORDER BY {vector} <#> %(q)s LIMIT %(k)s")
+    return (f"SELECT item_id, -({vector} <#> {query}) FROM vectors WHERE {where} "
+            f"ORDER BY {vector} <#> {query} LIMIT %(k)s")
+
+
+def _as_text(vector: np.ndarray) -> str:
+    """A query vector as pgvector reads it."""
+    return "[" + ",".join(map(repr, np.asarray(vector, dtype=np.float32).tolist())) + "]"
+
+
+def _halfvec_loader():
+    """psycopg's loader of pgvector's binary halfvec (dim and a spare int16, then big-endian fp16 values): one
+    numpy call a vector (pgvector's own loader makes Python objects, ~60 ms for a search's few thousand)."""
+    import psycopg
+
+    class HalfvecLoader(psycopg.adapt.Loader):
+        format = psycopg.pq.Format.BINARY
+
+        def load(self, data):
+            return np.frombuffer(bytes(data), dtype=">f2", offset=4)
+
+    return HalfvecLoader
 
 
 class PgVectors:
@@ -231,10 +255,20 @@ class PgVectors:
     def __init__(self, store: "PostgresStore"):
         self.store = store
         self.written: set[tuple[str, int]] = set()  # (model, dim) written in this session
+        self.recent: dict[int, np.ndarray] = {}  # item id -> vector written in this session (read back at once)
+
+    def forget(self) -> None:
+        """At the end of a session."""
+        self.written.clear()
+        self.recent = {}
 
     def ensure_indexes(self) -> None:
-        """Before a commit: an HNSW index for every model this session wrote (if it has none yet)."""
+        """Before a commit: an HNSW index for every model this session wrote that has HNSW_FROM vectors or more
+        and none yet (below that, a search scans them exactly, which is as fast)."""
         for model, dim in sorted(self.written):
+            count = self.conn.execute("SELECT count(*) FROM vectors WHERE model = ?", [model]).fetchone()[0]
+            if count < HNSW_FROM:
+                continue
             sql = (f"SET LOCAL maintenance_work_mem = '{HNSW_BUILD_MEMORY}'; "
                    f"CREATE INDEX IF NOT EXISTS {index_name(model)} ON {self.store.schema}.vectors USING hnsw "
                    f"((vector::halfvec({int(dim)})) halfvec_ip_ops) WHERE model = {_literal(model)}")
@@ -260,12 +294,16 @@ class PgVectors:
                               [model])
         if len(rows):
             self.written.add((model, int(rows.shape[1])))
+            if len(self.recent) + len(ids) <= RECENT_MOST:
+                self.recent.update(zip(ids.tolist(), rows))
 
     def read(self, model: str, dim: int, ids) -> np.ndarray:
         ids = np.asarray(ids, dtype=np.int64)
         out = np.zeros((len(ids), dim), dtype=np.float32)
         if not len(ids):
             return out
+        if self.recent and all(i in self.recent for i in ids.tolist()):  # this session's own (a new segment's)
+            return np.stack([self.recent[i] for i in ids.tolist()]).astype(np.float32)
         found = {}
         for start in range(0, len(ids), 50_000):
             wanted = "{" + ",".join(map(str, ids[start:start + 50_000].tolist())) + "}"
@@ -333,38 +371,35 @@ class PgVectorSearch:
         self.store = store
 
     def search(self, queries: np.ndarray, k: int, allowed, model: str, dim: int) -> tuple[np.ndarray, np.ndarray]:
-        from pgvector import HalfVector
-
         n = len(queries)
         scores = np.full((n, k), -np.inf, dtype=np.float32)
         ids = np.full((n, k), -1, dtype=np.int64)
         mask = allowed.mask if allowed is not None else None
         narrow = mask is not None and allowed.count <= EXACT_BELOW
         with self.store.with_vectors() as pg:
-            with pg.transaction():
-                pg.execute(f"SET LOCAL hnsw.ef_search = {int(min(HNSW_EF_MAX, max(HNSW_EF_SEARCH, 2 * k)))}")
-                pg.execute("SET LOCAL hnsw.iterative_scan = relaxed_order")
-                for q, vector in enumerate(np.asarray(queries, dtype=np.float32)):
-                    if not vector.any():
-                        continue
-                    params = {"q": HalfVector(vector), "k": k}
-                    if narrow:
-                        params["ids"] = np.flatnonzero(mask).tolist()
-                    want = k if mask is None or narrow else k * 4
-                    while True:
-                        params["k"] = want
-                        rows = pg.execute(_nearest_sql(model, dim, narrow), params).fetchall()
-                        if mask is not None and not narrow:
-                            kept = [r for r in rows if r[0] < len(mask) and mask[r[0]]]
-                        else:
-                            kept = rows
-                        if len(kept) >= k or len(rows) < want or want >= allowed.count * 8:
-                            break
-                        want *= 4
-                    kept = kept[:k]
-                    if kept:
-                        ids[q, :len(kept)] = [r[0] for r in kept]
-                        scores[q, :len(kept)] = [r[1] for r in kept]
+            for q, vector in enumerate(np.asarray(queries, dtype=np.float32)):
+                if not vector.any():
+                    continue
+                params = {"q": _as_text(vector), "k": k}
+                if narrow:
+                    params["ids"] = np.flatnonzero(mask).tolist()
+                # at least NEAREST_FETCHED: an HNSW search for very few stops early among near-duplicate
+                # texts (many pieces say the same); the best k of more are found reliably
+                want = max(k, NEAREST_FETCHED)
+                while True:
+                    params["k"] = want
+                    rows = pg.execute(_nearest_sql(model, dim, narrow), params).fetchall()
+                    if mask is not None and not narrow:
+                        kept = [r for r in rows if r[0] < len(mask) and mask[r[0]]]
+                    else:
+                        kept = rows
+                    if len(kept) >= k or len(rows) < want or want >= allowed.count * 8:
+                        break
+                    want *= 4
+                kept = sorted(kept, key=lambda r: -r[1])[:k]  # (an iterative scan's order is relaxed)
+                if kept:
+                    ids[q, :len(kept)] = [r[0] for r in kept]
+                    scores[q, :len(kept)] = [r[1] for r in kept]
         return scores, ids
 
     def vectors_of(self, item_ids: np.ndarray, model: str, dim: int) -> np.ndarray:
@@ -372,9 +407,9 @@ class PgVectorSearch:
         if not len(item_ids):
             return out
         with self.store.with_vectors() as pg:
-            rows = pg.execute("SELECT item_id, vector FROM vectors WHERE item_id = ANY(%s)",
-                              [np.asarray(item_ids).tolist()]).fetchall()
-        found = {item_id: vector.to_numpy() for item_id, vector in rows}
+            rows = pg.cursor(binary=True).execute("SELECT item_id, vector FROM vectors WHERE item_id = ANY(%s)",
+                                                  [np.asarray(item_ids).tolist()]).fetchall()
+        found = dict(rows)
         for row, item_id in enumerate(np.asarray(item_ids).tolist()):
             vector = found.get(item_id)
             if vector is not None:  # (a piece removed since the view was made: zeros, never a match)
@@ -517,12 +552,19 @@ class PostgresStore(Store):
 
     @contextmanager
     def with_vectors(self):
-        """quick(), with pgvector's types known to the connection (halfvecs in and out, binary)."""
+        """quick(), with pgvector's halfvec read as numpy arrays (binary)."""
         with self.quick() as pg:
             if pg not in self._typed:
-                from pgvector.psycopg import register_vector
+                import psycopg
 
-                register_vector(pg)
+                info = psycopg.types.TypeInfo.fetch(pg, "halfvec")
+                if info is None:
+                    raise SemnetzError(f"{shown(self.url)} has no pgvector (the vector extension): install it")
+                pg.adapters.register_loader(info.oid, _halfvec_loader())
+                pg.execute(f"SET hnsw.ef_search = {HNSW_EF_SEARCH}")
+                # a search asks for more than ef_search, or for a scope's pieces only: the scan goes on until
+                # it has them (in a relaxed order, sorted afterwards)
+                pg.execute("SET hnsw.iterative_scan = relaxed_order")
                 self._typed.add(pg)
             yield pg
 
@@ -642,6 +684,7 @@ class PostgresStore(Store):
                 yield self._tables(self._conn)
             finally:
                 conn, self._conn, self._writable = self._conn, None, False
+                self.vectors.forget()
                 conn.close()
 
     @contextmanager
