@@ -13,6 +13,8 @@ import os
 from pathlib import Path
 
 import faiss
+
+from ..limits import inverted_lists
 import numpy as np
 
 from ..config import FILE_MODE, usable_cores
@@ -68,7 +70,7 @@ def resolve_index_type(index_type: str, n_vectors: int, dim: int = 512) -> str:
         return index_type
     if n_vectors < IVF_MIN_VECTORS:
         return EXACT_INDEX_TYPE
-    nlist = 1 << int(round(np.log2(4 * np.sqrt(n_vectors))))  # ~4 sqrt(n) lists, a power of two
+    nlist = inverted_lists(n_vectors)
     if n_vectors >= PQ_MIN_VECTORS and dim % PQ_BYTES == 0:
         return f"IVF{nlist},PQ{PQ_BYTES}"
     return f"IVF{nlist},SQfp16"
