@@ -59,7 +59,7 @@ QUICK_CONNECTIONS = 4  # a process's connections for searches (postgres.py quick
 # its graph strands the search among duplicates: recall@10 0.57 at any ef_search; IVFFlat 0.98 at 32 probes.)
 INDEX_FROM = 20_000
 IVF_PROBES = 32  # lists searched per query (as a home's FAISS IVF)
-INDEX_BUILD_MEMORY = "512MB"  # maintenance_work_mem while the index is built
+INDEX_BUILD_MEMORY = "2GB"  # maintenance_work_mem while the index is built (its k-means: ~0.9 GB for 2,048 lists)
 RECENT_MOST = 200_000  # vectors a write session keeps to read back (its new segment) without asking again
 NEAREST_FETCHED = 200  # pieces a search asks the index for, at least (the best k of them are kept)
 EXACT_BELOW = 20_000  # a search restricted to at most this many pieces is exact over them
