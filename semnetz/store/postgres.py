@@ -36,7 +36,6 @@ import queue
 import re
 import threading
 import time
-import weakref
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -523,14 +522,57 @@ class PgSearchLog:
         pass
 
 
+class _Pool:
+    """A process's few autocommit connections to one server (QUICK_CONNECTIONS, however many threads a server
+    runs), for one-statement jobs; `setup(pg)` runs on each new one."""
+
+    def __init__(self, url: str, setup):
+        self.url, self.setup = url, setup
+        self._free: queue.LifoQueue = queue.LifoQueue()
+        self._made = 0
+        self._lock = threading.Lock()
+
+    @contextmanager
+    def connection(self):
+        try:
+            pg = self._free.get_nowait()
+        except queue.Empty:
+            with self._lock:
+                made = self._made < QUICK_CONNECTIONS
+                self._made += made
+            pg = None if made else self._free.get(timeout=LOCK_WAIT_S)
+        try:
+            if pg is None or pg.closed:
+                pg = _connect(self.url, autocommit=True, application_name="semnetz search")
+                self.setup(pg)
+            yield pg
+        except _psycopg().Error as exc:
+            if pg is not None:
+                pg.close()
+            raise SemnetzError(f"PostgreSQL at {shown(self.url)}: {_first_line(exc)}") from None
+        finally:
+            self._free.put(pg)  # (closed after an error: made again by the next user)
+
+
+def _connect(url: str, autocommit: bool = False, application_name: str = "semnetz"):
+    psycopg = _psycopg()
+    try:
+        return psycopg.connect(url, autocommit=autocommit, connect_timeout=10, application_name=application_name)
+    except psycopg.Error as exc:
+        raise SemnetzError(f"cannot connect to {shown(url)}: {_first_line(exc)}") from None
+
+
 class PostgresStore(Store):
     """A network in a PostgreSQL database, with the sessions of Store (db.py): write(what), read(), locked(what).
     `home`: this machine's folder for the search index it derives; `seen()`: the generation that index shows."""
 
     shared = True
 
-    def __init__(self, url: str, network: str | None, home: Path, seen):
+    def __init__(self, url: str, network: str | None, home: Path, seen, replica: str | None = None):
+        """replica: a read replica of the database (streaming replication), which this server's searches read
+        instead (the generation check, the vector search); writes, the search log and catching up go to `url`."""
         self.url = url
+        self.replica = replica
         self.network = network_name(network)
         self.home = Path(home)
         self.path = None
@@ -544,65 +586,47 @@ class PostgresStore(Store):
         self._conn = None
         self._writable = False
         self._threads = threading.RLock()
-        self._quick: queue.LifoQueue = queue.LifoQueue()
-        self._typed: weakref.WeakSet = weakref.WeakSet()  # connections that know pgvector's types
-        self._made = 0
+        self._primary = _Pool(url, self._setup)
+        self._reads = _Pool(replica, self._setup_vectors) if replica else None
+        self._vectors_pool = self._reads or _Pool(url, self._setup_vectors)
         self._db = None
         self._attaching = threading.Lock()
         self._known = False  # the network is there, and its schema is one this semnetz knows (checked once)
 
     def __str__(self) -> str:
-        return f"the network {self.network!r} in {shown(self.url)}"
+        replica = f", searches reading {shown(self.replica)}" if self.replica else ""
+        return f"the network {self.network!r} in {shown(self.url)}{replica}"
 
     # ---- connections ----
     def connect(self, autocommit: bool = False, application_name: str = "semnetz"):
-        psycopg = _psycopg()
-        try:
-            return psycopg.connect(self.url, autocommit=autocommit, connect_timeout=10,
-                                   application_name=application_name)
-        except psycopg.Error as exc:
-            raise SemnetzError(f"cannot connect to {shown(self.url)}: {_first_line(exc)}") from None
+        return _connect(self.url, autocommit, application_name)
 
-    @contextmanager
-    def with_vectors(self):
-        """quick(), with pgvector's halfvec read as numpy arrays (binary)."""
-        with self.quick() as pg:
-            if pg not in self._typed:
-                import psycopg
+    def _setup(self, pg) -> None:
+        pg.execute(f"SET search_path TO {self.schema}, public")
+        pg.execute("SET synchronous_commit TO off")  # a search's log entry need not wait for the disk
 
-                info = psycopg.types.TypeInfo.fetch(pg, "halfvec")
-                if info is None:
-                    raise SemnetzError(f"{shown(self.url)} has no pgvector (the vector extension): install it")
-                pg.adapters.register_loader(info.oid, _halfvec_loader())
-                pg.execute(f"SET ivfflat.probes = {IVF_PROBES}")
-                # a search for a scope's pieces only goes on to further lists until it has enough (in a relaxed
-                # order, sorted afterwards)
-                pg.execute("SET ivfflat.iterative_scan = relaxed_order")
-                self._typed.add(pg)
-            yield pg
+    def _setup_vectors(self, pg) -> None:
+        """A connection that searches vectors: pgvector's halfvec read as numpy arrays (binary), its index's
+        settings."""
+        import psycopg
 
-    @contextmanager
+        pg.execute(f"SET search_path TO {self.schema}, public")
+        info = psycopg.types.TypeInfo.fetch(pg, "halfvec")
+        if info is None:
+            raise SemnetzError(f"{shown(pg.info.dsn)} has no pgvector (the vector extension): install it")
+        pg.adapters.register_loader(info.oid, _halfvec_loader())
+        pg.execute(f"SET ivfflat.probes = {IVF_PROBES}")
+        # a search for a scope's pieces only goes on to further lists until it has enough (in a relaxed order,
+        # sorted afterwards)
+        pg.execute("SET ivfflat.iterative_scan = relaxed_order")
+
     def quick(self):
-        """An autocommit connection of this process's few (QUICK_CONNECTIONS, however many threads a server
-        runs), for one-statement jobs: a search's generation check and its log entry."""
-        try:
-            pg = self._quick.get_nowait()
-        except queue.Empty:
-            with self._attaching:
-                made = self._made < QUICK_CONNECTIONS
-                self._made += made
-            pg = None if made else self._quick.get(timeout=LOCK_WAIT_S)
-        try:
-            if pg is None or pg.closed:
-                pg = self.connect(autocommit=True, application_name="semnetz search")
-                pg.execute(f"SET search_path TO {self.schema}, public")
-                pg.execute("SET synchronous_commit TO off")  # a search's log entry need not wait for the disk
-            yield pg
-        except _psycopg().Error as exc:
-            pg.close()
-            raise SemnetzError(f"PostgreSQL at {shown(self.url)}: {_first_line(exc)}") from None
-        finally:
-            self._quick.put(pg)  # (closed after an error: made again by the next user)
+        """One of this process's few connections to the primary, for one-statement jobs (a search's log)."""
+        return self._primary.connection()
+
+    def with_vectors(self):
+        """One of this process's connections that search vectors (to the replica, if there is one)."""
+        return self._vectors_pool.connection()
 
     def _attach(self):
         """A session's connection: a cursor of this process's DuckDB, which has the network's schema attached once
@@ -747,10 +771,13 @@ class PostgresStore(Store):
 
     def moved_since(self, generation: int) -> bool:
         """Did a write through any server commit after `generation`? Asked before every search (one indexed
-        read on this thread's connection): a search sees every committed write at once."""
-        with self.quick() as pg:
+        read): a search sees every committed write at once; with a replica, once the replica has it (a replica
+        behind this server's own writes is not "moved": only a later generation is)."""
+        with (self._reads or self._primary).connection() as pg:
             row = pg.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
-        return row is not None and int(row[0]) != generation
+        if row is None:
+            return False
+        return int(row[0]) > generation if self._reads else int(row[0]) != generation
 
     def use_keys(self, keys) -> None:
         if keys.encrypted:
