@@ -57,13 +57,26 @@ def _notice(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-class WriteLock:
-    """The home's write lock (an flock on a file beside the store), re-entrant within one process. The holder
-    writes what it is doing into the file, so a waiting writer can say who it waits for."""
+def wait_for(take, wait_s: float, holder, who: str = "command") -> None:
+    """take() until it returns True (a lock got): after LOCK_NOTICE_S say whom we wait for (holder()), after
+    wait_s give up (StoreBusyError)."""
+    started, told = time.monotonic(), False
+    while not take():
+        waited = time.monotonic() - started
+        if waited > wait_s:
+            raise StoreBusyError(f"another semnetz {who} is writing to this network ({holder()}); "
+                                 f"gave up after {wait_s:.0f} s")
+        if not told and waited > LOCK_NOTICE_S:
+            _notice(f"Waiting: another semnetz {who} is writing to this network ({holder()}) …")
+            told = True
+        time.sleep(_RETRY_S * 2)
 
-    def __init__(self, path: Path):
-        self.path = path
-        self._fd: int | None = None
+
+class Reentrant:
+    """A lock a process may take again while it holds it (released when the outermost hold ends): _take and
+    _give do the taking."""
+
+    def __init__(self):
         self._depth = 0
 
     @property
@@ -79,29 +92,45 @@ class WriteLock:
         if self._depth:
             self._depth += 1
             return
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
-        started, told = time.monotonic(), False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                waited = time.monotonic() - started
-                if waited > wait_s:
-                    os.close(fd)
-                    raise StoreBusyError(f"another semnetz command is writing to this network ({self.holder()}); "
-                                         f"gave up after {wait_s:.0f} s") from None
-                if not told and waited > LOCK_NOTICE_S:
-                    _notice(f"Waiting: another semnetz command is writing to this network ({self.holder()}) …")
-                    told = True
-                time.sleep(_RETRY_S * 2)
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps({"pid": os.getpid(), "what": what, "since": time.strftime("%H:%M:%S")}).encode(), 0)
-        self._fd, self._depth = fd, 1
+        self._take(what, wait_s)
+        self._depth = 1
 
     def release(self) -> None:
         self._depth -= 1
-        if self._depth == 0 and self._fd is not None:
+        if self._depth == 0:
+            self._give()
+
+
+class WriteLock(Reentrant):
+    """The home's write lock (an flock on a file beside the store), re-entrant within one process. The holder
+    writes what it is doing into the file, so a waiting writer can say who it waits for."""
+
+    def __init__(self, path: Path):
+        super().__init__()
+        self.path = path
+        self._fd: int | None = None
+
+    def _take(self, what: str, wait_s: float) -> None:
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, FILE_MODE)
+
+        def take() -> bool:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                return False
+
+        try:
+            wait_for(take, wait_s, self.holder)
+        except BaseException:
+            os.close(fd)
+            raise
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps({"pid": os.getpid(), "what": what, "since": time.strftime("%H:%M:%S")}).encode(), 0)
+        self._fd = fd
+
+    def _give(self) -> None:
+        if self._fd is not None:
             os.ftruncate(self._fd, 0)
             fcntl.flock(self._fd, fcntl.LOCK_UN)
             os.close(self._fd)

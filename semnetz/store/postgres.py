@@ -35,7 +35,6 @@ import os
 import queue
 import re
 import threading
-import time
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -44,7 +43,7 @@ import numpy as np
 
 from ..config import HOME_ENVVAR, WRITE_LOCK_FILENAME, resolve_home
 from ..errors import InputError, SemnetzError
-from .db import LOCK_NOTICE_S, LOCK_WAIT_S, Store, StoreBusyError, WriteLock, _notice, _quoted
+from .db import LOCK_WAIT_S, Reentrant, Store, WriteLock, _quoted, wait_for
 from .migrations import MIGRATIONS
 from .people import int_list, registered
 from .tables import Journal, Tables, get_meta, set_meta, transaction
@@ -146,54 +145,32 @@ def cache_home(home, url: str, network: str) -> Path:
     return resolve_home(cache_dir() / "networks" / f"{network}-{digest}")
 
 
-class AdvisoryLock:
+class AdvisoryLock(Reentrant):
     """The network's advisory lock in PostgreSQL, where writers on every server and machine queue, held with this
     machine's folder lock (`folder`, db.py WriteLock: the server's own search index). Re-entrant within one
     process, like WriteLock."""
 
     def __init__(self, path: Path, store: "PostgresStore"):
+        super().__init__()
         self.folder = WriteLock(path)
         self.store = store
         self._pg = None
-        self._depth = 0
 
-    @property
-    def held(self) -> bool:
-        return self._depth > 0
-
-    @property
-    def outermost(self) -> bool:
-        return self._depth == 1
-
-    def acquire(self, what: str, wait_s: float = LOCK_WAIT_S) -> None:
-        if self._depth:
-            self._depth += 1
-            return
+    def _take(self, what: str, wait_s: float) -> None:
         self.folder.acquire(what, wait_s)
         try:
             self._pg = self.store.connect(autocommit=True, application_name=f"semnetz: {what}"[:60])
-            started, told = time.monotonic(), False
-            while not self._pg.execute("SELECT pg_try_advisory_lock(hashtext(%s))", [self.store.lock_name]
-                                       ).fetchone()[0]:
-                waited = time.monotonic() - started
-                if waited > wait_s:
-                    raise StoreBusyError(f"another semnetz server or command is writing to the network "
-                                         f"({self.holder()}); gave up after {wait_s:.0f} s")
-                if not told and waited > LOCK_NOTICE_S:
-                    _notice(f"Waiting: another semnetz server or command is writing to the network ({self.holder()}) …")
-                    told = True
-                time.sleep(0.05)
+            wait_for(lambda: self._pg.execute("SELECT pg_try_advisory_lock(hashtext(%s))",
+                                              [self.store.lock_name]).fetchone()[0],
+                     wait_s, self.holder, "server or command")
         except BaseException:
             self._close()
             self.folder.release()
             raise
-        self._depth = 1
 
-    def release(self) -> None:
-        self._depth -= 1
-        if self._depth == 0:
-            self._close()
-            self.folder.release()
+    def _give(self) -> None:
+        self._close()
+        self.folder.release()
 
     def _close(self) -> None:
         if self._pg is not None:
@@ -437,22 +414,10 @@ class SharedJournal(Journal):
         super().__init__(conn)
         self.seen = seen
 
-    def touch(self, people=(), edges=()) -> None:
-        import pyarrow as pa
+    COLUMNS = "pk, what, NULL"  # the generation: set when the write bumps it (PgTables.bump_generation)
 
-        rows = [(int(pk), "person") for pk in people] + [(int(pk), "edges") for pk in edges]
-        if not rows:
-            return
-        with registered(self.conn, "_touched", {"pk": pa.array([r[0] for r in rows], pa.int32()),
-                                                "what": pa.array([r[1] for r in rows], pa.string())}):
-            self.conn.execute("INSERT INTO view_journal SELECT pk, what, NULL FROM _touched")
-
-    def pending(self) -> tuple[np.ndarray, np.ndarray]:
-        rows = self.conn.execute("SELECT DISTINCT pk, what FROM view_journal WHERE generation IS NULL "
-                                 "OR generation > ?", [int(self.seen())]).fetchall()
-        people = np.array(sorted(pk for pk, what in rows if what == "person"), dtype=np.int64)
-        edges = np.array(sorted(pk for pk, what in rows if what == "edges"), dtype=np.int64)
-        return people, edges
+    def _since(self) -> tuple[str, list]:
+        return " WHERE generation IS NULL OR generation > ?", [int(self.seen())]
 
     def clear(self) -> None:
         """Other servers still follow it: nothing is cleared."""

@@ -82,8 +82,14 @@ def bump_generation(conn) -> int:
 class Journal:
     """What a write changed, recorded in the write's own transaction, until the view has published it."""
 
+    COLUMNS = "pk, what"
+
     def __init__(self, conn):
         self.conn = conn
+
+    def _since(self) -> tuple[str, list]:
+        """Which rows are pending: all (the view clears them once published)."""
+        return "", []
 
     def touch(self, people=(), edges=()) -> None:
         import pyarrow as pa
@@ -93,11 +99,12 @@ class Journal:
             return
         with registered(self.conn, "_touched", {"pk": pa.array([r[0] for r in rows], pa.int32()),
                                                 "what": pa.array([r[1] for r in rows], pa.string())}):
-            self.conn.execute("INSERT INTO view_journal SELECT pk, what FROM _touched")
+            self.conn.execute(f"INSERT INTO view_journal SELECT {self.COLUMNS} FROM _touched")
 
     def pending(self) -> tuple[np.ndarray, np.ndarray]:
         """(pks whose record or pieces changed, pks whose links changed) since the view was last published."""
-        rows = self.conn.execute("SELECT DISTINCT pk, what FROM view_journal").fetchall()
+        where, params = self._since()
+        rows = self.conn.execute("SELECT DISTINCT pk, what FROM view_journal" + where, params).fetchall()
         people = np.array(sorted(pk for pk, what in rows if what == "person"), dtype=np.int64)
         edges = np.array(sorted(pk for pk, what in rows if what == "edges"), dtype=np.int64)
         return people, edges
