@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from semnetz import Network  # noqa: E402
-from semnetz.search import LOSSY_FETCH_FACTOR, MIN_ITEMS_FETCHED  # noqa: E402
+from semnetz.index.segment import PIECE_KINDS  # noqa: E402
+from semnetz.rank.ranker import LOSSY_FETCH_FACTOR, MIN_ITEMS_FETCHED  # noqa: E402
 from semnetz.synthetic import generate_queries  # noqa: E402
 
 
@@ -28,27 +29,25 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
     with Network(home=args.home) as net:
-        index = net._index("offers")
-        queries = net.encoder.encode_texts(generate_queries(args.queries, seed=11))
-        item_ids, _ = net.store.piece_owners(("about", "offer", "offer_part"))
-        item_ids = np.sort(item_ids)
-        vector_file = net._vector_file("offers", index.dim)
+        view = net.view()
+        queries = net.encoder.encode_texts(generate_queries(args.queries, seed=11)).astype(np.float32)
         exact_scores = np.full((len(queries), 10), -2.0, dtype=np.float32)
-        for start in range(0, len(item_ids), 200_000):
-            chunk = item_ids[start:start + 200_000]
-            scores = queries @ vector_file.read(chunk).T
-            merged = np.concatenate([exact_scores, scores], axis=1)
-            exact_scores = -np.sort(-merged, axis=1)[:, :10]
+        pieces = 0
+        with net.store.read() as tables:  # every piece's vector, as the store keeps it, in chunks
+            for _, _, _, _, vectors in tables.people.iter_pieces(PIECE_KINDS, chunk=200_000, with_text=False):
+                merged = np.concatenate([exact_scores, queries @ vectors.T], axis=1)
+                exact_scores = -np.sort(-merged, axis=1)[:, :10]
+                pieces += len(vectors)
         tenth = exact_scores[:, 9]
-        n = MIN_ITEMS_FETCHED * (LOSSY_FETCH_FACTOR if index.lossy else 1)
-        _, found = index.search(queries, n)
+        n = MIN_ITEMS_FETCHED * (LOSSY_FETCH_FACTOR if view.lossy else 1)
+        _, found = view.search_vectors(queries, n)
         hits = []
         for q, row in enumerate(found):
             row = row[row >= 0]
-            rescored = net.piece_vectors("offers", row) @ queries[q]
+            rescored = view.vectors_of(row) @ queries[q]
             best = np.sort(rescored)[::-1][:10]
             hits.append(np.sum(best >= tenth[q] - 1e-4) / 10)
-        print(f"{len(item_ids):,} pieces, index {index.index_type}, {n} nominated per query: "
+        print(f"{pieces:,} pieces, index {view.index_type}, {n} nominated per query: "
               f"recall@10 {np.mean(hits):.3f} (min over queries {np.min(hits):.1f})")
 
 
