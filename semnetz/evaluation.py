@@ -78,12 +78,6 @@ def per_query_metrics(ranked_ids: list[str], rel: dict[str, int]) -> dict[str, f
     }
 
 
-def mean_metrics(rows: list[dict[str, float]]) -> dict[str, float]:
-    if not rows:
-        return {}
-    return {key: sum(r[key] for r in rows) / len(rows) for key in rows[0]}
-
-
 SAYS_FITS = ("good", "maybe")
 
 

@@ -27,9 +27,6 @@ class Encoder:
         "passage: ") encodes them another way; a symmetric one, as encode_texts."""
         return self.encode_texts(texts)
 
-    def encode_text(self, text: str) -> np.ndarray:
-        return self.encode_texts([text])[0]
-
 
 def normalise_rows(vectors: np.ndarray) -> np.ndarray:
     vectors = np.asarray(vectors, dtype=np.float32)

@@ -50,15 +50,6 @@ def merged_from(sizes: list[int], writing: int) -> int:
     return start if start + 1 <= MAX_DELTAS // 2 else 0
 
 
-def is_current(directory: Path, tables, model: str) -> bool:
-    """Does the published view reflect the store (same model, nothing waiting in the journal)?"""
-    manifest = read_manifest(directory)
-    if manifest is None or manifest.get("model") != model:
-        return False
-    people, edges = tables.journal.pending()
-    return not len(people) and not len(edges) and int(manifest["generation"]) == tables.generation
-
-
 class Staged:
     """Segments built for a write and the manifest that will publish them, not yet swapped in: the writer
     builds them inside the store's transaction, so that a failure (a full disk) undoes the write as a whole."""

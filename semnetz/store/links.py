@@ -78,12 +78,6 @@ class LinkTable:
     def count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM edges").fetchone()[0]
 
-    def outgoing(self, pk: int) -> list[Link]:
-        rows = self.conn.execute(
-            "SELECT from_pk, to_pk, relation, strength FROM edges WHERE from_pk = ? ORDER BY created_at, to_pk", [pk]
-        ).fetchall()
-        return [Link(*r) for r in rows]
-
     def edges(self, touching: list[int] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:
         """(from_pk, to_pk, strength with NaN where unsaid, relation or '') of every link, or of the links that
         touch these people."""

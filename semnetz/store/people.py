@@ -200,10 +200,6 @@ class PeopleTable:
         """People known only through this person become direct contacts."""
         self.conn.execute("UPDATE people SET via = NULL WHERE via = ?", [person_id])
 
-    def with_tags(self, tags: list[str]) -> list[int]:
-        return [r[0] for r in self.conn.execute(
-            "SELECT pk FROM people WHERE len(list_intersect(tags, ?)) > 0", [list(tags)]).fetchall()]
-
     def count(self) -> int:
         return self.conn.execute("SELECT count(*) FROM people").fetchone()[0]
 
