@@ -10,23 +10,7 @@ import pytest
 
 from semnetz import Network
 
-from .conftest import DATA, write_jsonl
-
-NETWORK = [
-    {"id": "a1", "name": "Svetlana Petrova", "aliases": ["Sveta"], "text": "Erzieherin in der Kita",
-     "offers": ["Kita-Tipps"], "tags": ["kinder"], "contact": {"phone": "+49 170 1111111", "email": "sveta@example.org"},
-     "knows": [{"id": "b1", "relation": "Bruder", "strength": 0.9}]},
-    {"id": "b1", "name": "Igor Petrov", "aliases": ["Svetlanas Bruder"], "text": "Fliesenleger",
-     "offers": ["Fliesen legen im Bad"], "via": "a1", "knows": [{"id": "c1", "relation": "Kollege"}]},
-    {"id": "c1", "name": "Pavel Novak", "text": "Ofenbauer", "offers": ["Kachelofen bauen"], "via": "b1"},
-    {"id": "d1", "name": "Lena Schmidt", "text": "zieht nach Hamburg", "offers": ["4-Zimmer-Wohnung wird frei"],
-     "needs": [{"text": "Umzugshelfer mit Transporter", "when": "Ende Februar"}]},
-    {"id": "e1", "name": "Mehmet Yilmaz", "text": "Busfahrer", "offers": ["Fahrdienst"],
-     "needs": [{"text": "suche 4-Zimmer-Wohnung", "when": "bis März"}, "Kinderbett", "Winterreifen"]},
-    {"id": "f1", "name": "Dennis Koch", "text": "Umzugshelfer", "offers": ["Umzugshelfer mit Transporter"],
-     "tags": ["umzug", "handwerk"], "contact": {"phone": "+49 171 2222222"}},
-]
-
+from .conftest import DATA, NEIGHBOURS as NETWORK, write_jsonl
 
 def json_lines(output: str) -> list:
     return [json.loads(line) for line in output.splitlines() if line.strip()]

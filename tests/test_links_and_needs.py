@@ -7,26 +7,11 @@ import pytest
 from semnetz import Network
 from semnetz.errors import InputError
 
-from .conftest import write_jsonl
+from .conftest import NEIGHBOURS as NETWORK, write_jsonl
 
 
 def json_lines(output: str) -> list:
     return [json.loads(line) for line in output.splitlines() if line.strip()]
-
-
-NETWORK = [
-    {"id": "a1", "name": "Svetlana Petrova", "text": "Erzieherin in der Kita", "offers": ["Kita-Tipps"],
-     "knows": [{"id": "b1", "relation": "Bruder", "strength": 0.9}]},
-    {"id": "b1", "name": "Igor Petrov", "aliases": ["Svetlanas Bruder"], "text": "Fliesenleger",
-     "offers": ["Fliesen legen im Bad"], "via": "a1", "knows": [{"id": "c1", "relation": "Kollege"}]},
-    {"id": "c1", "name": "Pavel Novak", "text": "Ofenbauer", "offers": ["Kachelofen bauen"], "via": "b1"},
-    {"id": "d1", "name": "Lena Schmidt", "text": "zieht nach Hamburg", "offers": ["4-Zimmer-Wohnung wird frei"],
-     "needs": [{"text": "Umzugshelfer mit Transporter", "when": "Ende Februar"}]},
-    {"id": "e1", "name": "Mehmet Yilmaz", "text": "Busfahrer", "offers": ["Fahrdienst"],
-     "needs": [{"text": "suche 4-Zimmer-Wohnung", "when": "bis März"}, "Kinderbett"]},
-    {"id": "f1", "name": "Dennis Koch", "text": "Umzugshelfer", "offers": ["Umzugshelfer mit Transporter"],
-     "tags": ["umzug"]},
-]
 
 
 @pytest.fixture
@@ -42,7 +27,8 @@ def test_second_degree_person_found_with_path_and_introduction(run, network):
     assert out["how"] == "ask Svetlana Petrova to introduce you to Igor Petrov (Bruder)"
     table = run("Fliesen legen im Bad", "-k", "1").output
     assert "via Svetlana Petrova" in table
-    assert "Igor Petrov: ask Svetlana Petrova to introduce you to Igor Petrov (Bruder)" in table
+    assert ("Igor Petrov: ask Svetlana Petrova (+49 170 1111111, sveta@example.org) to introduce you to Igor Petrov "
+            "(Bruder)") in table
 
 
 def test_hops_limit_who_is_searched(run, network):
@@ -107,7 +93,8 @@ def test_filter_never_hides_a_match_that_exists(run, tmp_path):
 
 def test_needs_listed_soonest_first_with_dates(run, network):
     rows = json_lines(run("needs", "--json").output)
-    assert [r["need"] for r in rows] == ["Umzugshelfer mit Transporter", "suche 4-Zimmer-Wohnung", "Kinderbett"]
+    assert [r["need"] for r in rows] == ["Umzugshelfer mit Transporter", "suche 4-Zimmer-Wohnung", "Kinderbett",
+                                         "Winterreifen"]
     assert rows[0]["when"] == "Ende Februar" and rows[0]["until"].endswith("-02-28")
     assert rows[1]["until"].endswith("-03-31") and rows[1]["from"] is None
     assert rows[2]["until"] is None and all(r["status"] == "open" for r in rows)
