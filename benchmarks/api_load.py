@@ -76,13 +76,15 @@ def build_network(size: int) -> Path:
 
 
 class Server:
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, core: int | None = None):
+        """A real `semnetz serve` on a free port; `core`: bound to that core alone."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if k not in ("SEMNETZ_MODEL", "SEMNETZ_TOKEN", "SEMNETZ_HOME")}
         self.log = tempfile.TemporaryFile()
         self.process = subprocess.Popen([sys.executable, "-m", "semnetz", "--home", str(home), "serve",
-                                         "--port", str(self.port)], env=env, stdout=self.log, stderr=self.log)
+                                         "--port", str(self.port)], env=env, stdout=self.log, stderr=self.log,
+                                        preexec_fn=None if core is None else lambda: os.sched_setaffinity(0, {core}))
         self.pid = self.process.pid
 
     def wait(self, timeout: float = 120) -> None:

@@ -198,28 +198,9 @@ def scale(url: str, work: Path, people: int, import_people: int, runs: int, quer
 
 
 # ---------------------------------------------------------------- servers
-class PinnedServer:
-    """api_load's Server (a real `semnetz serve`), its process bound to one core with --pin."""
-
-    def __new__(cls, home: Path, core: int | None):
-        import api_load
-
-        if core is None:
-            return api_load.Server(home)
-        real = api_load.subprocess.Popen
-
-        def pinned(*args, **kwargs):
-            return real(*args, preexec_fn=lambda: os.sched_setaffinity(0, {core}), **kwargs)
-
-        api_load.subprocess.Popen = pinned
-        try:
-            return api_load.Server(home)
-        finally:
-            api_load.subprocess.Popen = real
-
-
 def servers(url: str, work: Path, people: int, clients: int, seconds: float, adds: int, pin: bool) -> dict:
     import httpx
+    from api_load import Server
     from semnetz.synthetic import generate_people
 
     Network(home=work / "seed", store=url, network="served").import_dicts(generate_people(people, seed=0))
@@ -229,7 +210,7 @@ def servers(url: str, work: Path, people: int, clients: int, seconds: float, add
            "each server on a core of its own": pin}
     added: list[str] = []
     for count in (1, 2, 1, 2):  # interleaved: the machine is shared
-        running = [PinnedServer(work / f"server-{count}-{i}-{time.time_ns()}", i if pin else None)
+        running = [Server(work / f"server-{count}-{i}-{time.time_ns()}", i if pin else None)
                    for i in range(count)]
         try:
             for server in running:

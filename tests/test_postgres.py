@@ -206,6 +206,10 @@ def test_what_goes_wrong_with_a_store_is_one_line(run, tmp_path, postgres_url, s
     assert bad.exit_code == 2 and bad.output.startswith("Error: cannot connect to") and "Traceback" not in bad.output
     other = run("--store", "mysql://x", "list")
     assert other.exit_code == 2 and "not a store this semnetz knows" in other.output
+    assert run("--store", postgres_url, "--network", "folder", "--home", tmp_path / "idx", "import",
+               small_network).exit_code == 0
+    without = run("--home", tmp_path / "idx", "Elektriker")  # a server's folder, asked as if it were a home
+    assert without.exit_code == 2 and "holds the search index of a network in a database" in without.output
     missing = run("--store", postgres_url, "--network", "nowhere_yet", "list")
     assert missing.exit_code == 2 and "the network 'nowhere_yet' in postgresql://" in missing.output
     assert "does not exist yet" in missing.output

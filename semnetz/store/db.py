@@ -380,7 +380,15 @@ class Store:
     def check_present(self) -> None:
         """A home with a search index but no store file has lost its store (deleted, or a backup restored only in
         part): an error, never a new empty network beside the old index."""
-        if not self.path.exists() and (self.home / VIEW_DIRNAME / "manifest.json").exists():
+        manifest = self.home / VIEW_DIRNAME / "manifest.json"
+        if not self.path.exists() and manifest.exists():
+            try:
+                shared = json.loads(manifest.read_text()).get("index_type_choice") == "database"
+            except (OSError, ValueError, AttributeError):
+                shared = False
+            if shared:  # a server's folder of a network in a database (postgres.py), asked without --store
+                raise SemnetzError(f"{self.home} holds the search index of a network in a database, not a network: "
+                                   "give its database with --store URL (or $SEMNETZ_STORE); nothing was changed")
             raise SemnetzError(f"{self.path}: the network's store file is missing (its search index is still there); "
                                f"restore it from a backup, or import your last export into a new home "
                                f"(semnetz import FILE --home NEW); nothing was changed")

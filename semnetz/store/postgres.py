@@ -367,13 +367,14 @@ class PgVectorSearch:
         ids = np.full((n, k), -1, dtype=np.int64)
         mask = allowed.mask if allowed is not None else None
         narrow = mask is not None and allowed.count <= EXACT_BELOW
+        scope_ids = np.flatnonzero(mask).tolist() if narrow else None  # once for the batch
         with self.store.with_vectors() as pg:
             for q, vector in enumerate(np.asarray(queries, dtype=np.float32)):
                 if not vector.any():
                     continue
                 params = {"q": _as_text(vector), "k": k}
                 if narrow:
-                    params["ids"] = np.flatnonzero(mask).tolist()
+                    params["ids"] = scope_ids
                 want = max(k, NEAREST_FETCHED)
                 while True:
                     params["k"] = want
@@ -426,6 +427,7 @@ class SharedJournal(Journal):
 class PgTables(Tables):
     def __init__(self, conn, store: "PostgresStore"):
         super().__init__(conn, store.vectors, take=store.take, journal=SharedJournal(conn, store.seen))
+        self.store = store
         self.people.STREAMS = False  # its vectors are read through this connection (people.py)
 
     @contextmanager
@@ -443,16 +445,16 @@ class PgTables(Tables):
         out = {}
         for name in _SEQUENCES:
             last, called = self.conn.execute(
-                f"SELECT * FROM postgres_query('{self.store_catalog}', "
-                f"'SELECT last_value, is_called FROM {self.store_schema}.{name}')").fetchone()
+                f"SELECT * FROM postgres_query('{self.store.catalog}', "
+                f"'SELECT last_value, is_called FROM {self.store.network}.{name}')").fetchone()
             out[name] = int(last) + 1 if called else int(last)
         return out
 
     def continue_sequences(self, next_values: dict[str, int]) -> None:
         for name in _SEQUENCES:
             if name in next_values:
-                self.conn.execute(f"SELECT * FROM postgres_query('{self.store_catalog}', "
-                                  f"'SELECT setval(''{self.store_schema}.{name}'', {int(next_values[name])}, false)')"
+                self.conn.execute(f"SELECT * FROM postgres_query('{self.store.catalog}', "
+                                  f"'SELECT setval(''{self.store.network}.{name}'', {int(next_values[name])}, false)')"
                                   ).fetchall()
 
 
@@ -554,6 +556,7 @@ class PostgresStore(Store):
         self._primary = _Pool(url, self._setup)
         self._reads = _Pool(replica, self._setup_vectors) if replica else None
         self._vectors_pool = self._reads or _Pool(url, self._setup_vectors)
+        self._vector_search = PgVectorSearch(self)
         self._db = None
         self._attaching = threading.Lock()
         self._known = False  # the network is there, and its schema is one this semnetz knows (checked once)
@@ -631,9 +634,7 @@ class PostgresStore(Store):
         return np.array([r[0] for r in rows], dtype=np.int64)
 
     def _tables(self, conn) -> PgTables:
-        tables = PgTables(conn, self)
-        tables.store_catalog, tables.store_schema = self.catalog, self.network
-        return tables
+        return PgTables(conn, self)
 
     # ---- the schema ----
     def holds_network(self, pg) -> bool:
@@ -751,7 +752,7 @@ class PostgresStore(Store):
                                "with PostgreSQL's means (README); nothing was changed")
 
     def vector_search(self) -> PgVectorSearch:
-        return PgVectorSearch(self)
+        return self._vector_search
 
     def search_log(self, home: Path, directory: str, sealer) -> PgSearchLog:
         return PgSearchLog(self)
